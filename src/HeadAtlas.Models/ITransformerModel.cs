@@ -1,0 +1,24 @@
+using HeadAtlas.Tensors;
+
+namespace HeadAtlas.Models;
+
+/// <summary>A transformer HeadAtlas can run and look inside. One implementation per architecture.</summary>
+public interface ITransformerModel
+{
+    ModelInfo Info { get; }
+
+    /// <summary>Every hook name this model exposes, e.g. "blocks.0.attn.hook_q".</summary>
+    IReadOnlySet<string> HookNames { get; }
+
+    /// <summary>Tokenizes one text, adding the model's special tokens; longer texts are truncated to
+    /// <see cref="ModelInfo.MaxPositions"/> and marked <see cref="TokenizedText.Truncated"/>.</summary>
+    TokenizedText Tokenize(string text);
+
+    /// <summary>
+    /// Runs the model on a batch of sequences of any lengths (no padding: linear layers run on all tokens
+    /// at once, attention per sequence). <paramref name="hooks"/>[i] serves sequence i and may be null.
+    /// Returns each sequence's final hidden states [pos, d_model].
+    /// Throws <see cref="ModelException"/> when a hook set names an unknown hook.
+    /// </summary>
+    IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null);
+}
