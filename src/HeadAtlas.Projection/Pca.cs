@@ -1,0 +1,10 @@
+namespace HeadAtlas.Projection;
+
+/// <summary>Principal component analysis of row-major [n, d] float data.
+/// PLACEHOLDER: signature fixed, implementation pending.</summary>
+public static class Pca
+{
+    /// <summary>Projects [n, d] onto its top <paramref name="dims"/> principal components: returns [n, dims], centered.</summary>
+    public static float[] Project(ReadOnlySpan<float> data, int n, int d, int dims) =>
+        throw new NotImplementedException("PCA is not implemented yet");
+}
