@@ -48,9 +48,9 @@ public sealed class CorpusChunker(ITransformerModel model)
             }
             // Gallop then binary-search for the last unit j such that units[i..j] fits: O(log) tokenizations.
             int good = i, step = 1, bad = -1;
-            while (good + step < units.Count)
+            while (good < units.Count - 1)
             {
-                int j = good + step;
+                int j = Math.Min(good + step, units.Count - 1);
                 if (Fits(text, units[i].Start, units[j].End)) { good = j; step *= 2; }
                 else { bad = j; break; }
             }
