@@ -116,7 +116,7 @@ public class BuildBaseTests
         var k0 = RunReader.ReadQk(Path.Combine(run, "heads/L0_H0")).K;
         Assert.Equal(k0, RunReader.ReadQk(Path.Combine(run, "heads/L0_H1")).K);
         Assert.NotEqual(k0, RunReader.ReadQk(Path.Combine(run, "heads/L0_H2")).K);
-        Assert.Empty(Directory.GetDirectories(dir.Path, "run.*"));
+        Assert.Equal([run], Directory.GetDirectories(dir.Path)); // no partial or swapped-out folder left
         Assert.Empty(Directory.GetFiles(run, "*.tmp", SearchOption.AllDirectories));
     }
 
