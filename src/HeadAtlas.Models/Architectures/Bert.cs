@@ -119,7 +119,7 @@ public sealed class Bert : ITransformerModel
         var hidden = new float[t * _dMlp]; // [tokens, d_mlp]
         Linear(x, w.W1, w.B1, hidden, t, d, _dMlp);
         batch.HookRows(names.MlpPre, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
-        Ops.GeluErf(hidden);
+        FastGelu.InPlace(hidden);
         batch.HookRows(names.MlpPost, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
 
         var mlpOut = attnOut; // reuse: [tokens, d_model]
@@ -187,38 +187,42 @@ public sealed class Bert : ITransformerModel
     /// <summary>scores[i, j] = q_i · k_j / sqrt(d_head) for head <paramref name="h"/> of the sequence at rows off..off+len.</summary>
     private void HeadScores(float[] qkv, int off, int len, int h, Span<float> scores)
     {
-        int dh = _dHead, stride = 3 * _d;
+        int dh = _dHead;
         var pool = ArrayPool<float>.Shared;
-        var q = pool.Rent(len * dh);  // [q_pos, d_head]
-        var kT = pool.Rent(dh * len); // [d_head, k_pos]
+        var q = pool.Rent(len * dh); // [q_pos, d_head]
+        var k = pool.Rent(len * dh); // [k_pos, d_head]
         try
         {
-            for (int p = 0; p < len; p++)
-            {
-                int row = (off + p) * stride + h * dh;
-                qkv.AsSpan(row, dh).CopyTo(q.AsSpan(p * dh, dh));
-                for (int j = 0; j < dh; j++) kT[j * len + p] = qkv[row + _d + j];
-            }
-            Gemm.Multiply(q.AsSpan(0, len * dh), kT.AsSpan(0, dh * len), scores, len, dh, len);
+            Gather(qkv, off, len, h * dh, q);
+            Gather(qkv, off, len, _d + h * dh, k);
+            // One thread: heads and sequences already run in parallel around this call.
+            Gemm.MultiplyTransposedB(q.AsSpan(0, len * dh), k.AsSpan(0, len * dh), scores, len, dh, len, accumulate: false, threads: 1);
             TensorPrimitives.Multiply(scores, _scale, scores);
         }
-        finally { pool.Return(q); pool.Return(kT); }
+        finally { pool.Return(q); pool.Return(k); }
     }
 
     /// <summary>z[pos, h, :] = pattern[pos, :] · v[:, h, :] for head <paramref name="h"/>.</summary>
     private void HeadOutput(float[] qkv, int off, int len, int h, ReadOnlySpan<float> pattern, float[] z)
     {
-        int dh = _dHead, stride = 3 * _d;
+        int dh = _dHead;
         var pool = ArrayPool<float>.Shared;
-        var v = pool.Rent(len * dh);   // [k_pos, d_head]
+        var v = pool.Rent(len * dh);    // [k_pos, d_head]
         var out_ = pool.Rent(len * dh); // [q_pos, d_head]
         try
         {
-            for (int p = 0; p < len; p++) qkv.AsSpan((off + p) * stride + 2 * _d + h * dh, dh).CopyTo(v.AsSpan(p * dh, dh));
-            Gemm.Multiply(pattern, v.AsSpan(0, len * dh), out_.AsSpan(0, len * dh), len, len, dh);
+            Gather(qkv, off, len, 2 * _d + h * dh, v);
+            Gemm.Multiply(pattern, v.AsSpan(0, len * dh), out_.AsSpan(0, len * dh), len, len, dh, accumulate: false, threads: 1);
             for (int p = 0; p < len; p++) out_.AsSpan(p * dh, dh).CopyTo(z.AsSpan((off + p) * _d + h * dh, dh));
         }
         finally { pool.Return(v); pool.Return(out_); }
+    }
+
+    /// <summary>Copies d_head columns starting at <paramref name="col"/> of rows off..off+len of qkv [tokens, 3·d_model] into [len, d_head].</summary>
+    private void Gather(float[] qkv, int off, int len, int col, float[] into)
+    {
+        int dh = _dHead, stride = 3 * _d;
+        for (int p = 0; p < len; p++) qkv.AsSpan((off + p) * stride + col, dh).CopyTo(into.AsSpan(p * dh, dh));
     }
 
     /// <summary>Where each sequence sits in the [tokens, ...] buffers, and its hooks.</summary>
