@@ -15,7 +15,8 @@ public static class ApiEndpoints
 
         app.MapGet("/api/file/{**path}", (string? path, RunFolder run) =>
         {
-            var full = run.ResolveInside(path ?? "");
+            // Routing leaves "%2F" encoded inside a catch-all value; decode it so "..%2F" is seen as "../".
+            var full = run.ResolveInside(Uri.UnescapeDataString(path ?? ""));
             if (full is null)
                 return Results.Problem($"path '{path}' is outside the run folder", statusCode: 400);
             if (!File.Exists(full))
