@@ -42,6 +42,14 @@ public sealed class ExplorerTests(BrowserFixture fx) : IAsyncLifetime
         }
     }
 
+    /// <summary>Saves a full-page screenshot under bin/…/screenshots/ for a person to look at.</summary>
+    private async Task SaveScreenshotAsync(string name)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(dir);
+        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png") });
+    }
+
     private Task<T> Eval<T>(string js, object? arg = null) => _page.EvaluateAsync<T>(js, arg);
 
     [Fact]
@@ -50,6 +58,7 @@ public sealed class ExplorerTests(BrowserFixture fx) : IAsyncLifetime
         await OpenAsync();
         await WaitReadyAsync("matrix");
 
+        await SaveScreenshotAsync("matrix");
         Assert.Equal(1, await _page.Locator("#matrix canvas").CountAsync());
         Assert.Equal(FixtureRun.Layers * FixtureRun.Heads, await _page.Locator("[data-testid=head-cell]").CountAsync());
         int n = ArrowFiles.ReadInts(RunFile("tokens.arrow"), "token").Count;
@@ -136,6 +145,7 @@ public sealed class ExplorerTests(BrowserFixture fx) : IAsyncLifetime
 
         var tooltip = _page.Locator("[data-testid=tooltip]");
         await Assertions.Expect(tooltip).ToBeVisibleAsync();
+        await SaveScreenshotAsync(query ? "hover-query" : "hover-key");
         int token = row % n;
         Assert.Equal(texts[token], await _page.Locator("[data-testid=tooltip-token]").InnerTextAsync());
         var detail = await _page.Locator("[data-testid=tooltip-detail]").InnerTextAsync();
@@ -204,6 +214,7 @@ public sealed class ExplorerTests(BrowserFixture fx) : IAsyncLifetime
 
         // The canvas changed: other sentences dimmed, the sentence highlighted, lines drawn.
         await _page.WaitForFunctionAsync("f => window.__headatlas.state.frames > f", await Eval<int>("() => window.__headatlas.state.frames - 1"));
+        await SaveScreenshotAsync("head-selected");
         var after = PngImage.Decode(await _page.Locator("[data-testid=head-canvas]").ScreenshotAsync());
         int changed = 0;
         for (int py = 0; py < Math.Min(before.Height, after.Height); py++)
