@@ -75,7 +75,7 @@ public sealed class ServerTests : IAsyncLifetime
     [Fact]
     public void ResolveInsideKeepsPathsInTheRun()
     {
-        var run = RunFolder.Open(_dir);
+        var run = ServedRun.Open(_dir);
         Assert.Equal(Path.Combine(run.Root, "heads", "L0_H0", "qk.arrow"), run.ResolveInside("heads/L0_H0/qk.arrow"));
         foreach (var bad in new[] { "../x", "heads/../../x", "/etc/passwd", "heads//x", "./tokens.arrow", "a\\..\\..\\b", "" })
             Assert.Null(run.ResolveInside(bad));
