@@ -11,11 +11,12 @@ public static class ApiEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/manifest", (RunFolder run) => Results.Json(run.ManifestWithReady()));
+        app.MapGet("/api/manifest", (ServedRun run) => Results.Json(run.ManifestWithReady()));
 
-        app.MapGet("/api/file/{**path}", (string? path, RunFolder run) =>
+        app.MapGet("/api/file/{**path}", (string? path, ServedRun run) =>
         {
-            var full = run.ResolveInside(path ?? "");
+            // Routing leaves "%2F" encoded inside a catch-all value; decode it so "..%2F" is seen as "../".
+            var full = run.ResolveInside(Uri.UnescapeDataString(path ?? ""));
             if (full is null)
                 return Results.Problem($"path '{path}' is outside the run folder", statusCode: 400);
             if (!File.Exists(full))
@@ -25,7 +26,7 @@ public static class ApiEndpoints
         });
 
         app.MapGet("/api/attention/{layer:int}/{head:int}/{sentence:int}",
-            (int layer, int head, int sentence, RunFolder run, AttentionReader reader) =>
+            (int layer, int head, int sentence, ServedRun run, AttentionReader reader) =>
             {
                 var entry = run.FindHead(layer, head);
                 if (entry is null)

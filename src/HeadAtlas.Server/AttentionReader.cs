@@ -8,7 +8,7 @@ namespace HeadAtlas.Server;
 /// Reads one sentence's attention pattern for one head from heads/L{l}_H{h}/attention.arrow, with the token texts
 /// from tokens.arrow. Files are read once and kept (a run's files never change once they exist).
 /// </summary>
-public sealed class AttentionReader(RunFolder run)
+public sealed class AttentionReader(ServedRun run)
 {
     private readonly Lazy<(int[] First, int[] Length)> _sentences = new(() => ReadSentences(run.Root));
     private readonly Lazy<string[]> _tokenTexts = new(() => ReadTokenTexts(run.Root));
@@ -19,7 +19,7 @@ public sealed class AttentionReader(RunFolder run)
     public sealed record SentenceAttention(int Sentence, string[] Tokens, float[][] Weights);
 
     /// <summary>Weights are [q_pos][k_pos] over the sentence's tokens.</summary>
-    public SentenceAttention Read(RunFolder.HeadEntry head, int sentence)
+    public SentenceAttention Read(ServedRun.HeadEntry head, int sentence)
     {
         var (first, length) = _sentences.Value;
         int start = first[sentence], len = length[sentence];

@@ -20,14 +20,14 @@ public sealed class RunServer : IAsyncDisposable
     /// <summary>e.g. "http://127.0.0.1:5123/"</summary>
     public string Url { get; }
     public int Port { get; }
-    public RunFolder Run { get; }
+    public ServedRun Run { get; }
 
     /// <summary>Where the built explorer (web/dist) is copied beside this assembly.</summary>
     public static string ExplorerDirectory => Path.Combine(AppContext.BaseDirectory, "explorer");
 
     public static bool ExplorerBuilt => File.Exists(Path.Combine(ExplorerDirectory, "index.html"));
 
-    private RunServer(WebApplication app, RunFolder run, int port)
+    private RunServer(WebApplication app, ServedRun run, int port)
     {
         _app = app;
         Run = run;
@@ -41,7 +41,7 @@ public sealed class RunServer : IAsyncDisposable
     {
         if (port is < 0 or > 65535)
             throw new ServerInputException($"port {port} is not a valid port (0..65535; 0 picks a free one)");
-        var run = RunFolder.Open(runDir);
+        var run = ServedRun.Open(runDir);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {

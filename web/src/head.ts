@@ -21,6 +21,7 @@ export class HeadView {
   private info: HeadInfo | null = null;
   private proj: Projection | null = null;
   private generation = 0;
+  private loading = false;
   /** the selected sentence's attention pattern for this head, [q_pos][k_pos] */
   attention: SentenceAttention | null = null;
   private drag: { x: number; y: number; moved: boolean } | null = null;
@@ -50,7 +51,7 @@ export class HeadView {
       state.frames = this.plot.frames;
       if (state.view !== 'head') return;
       state.pointsDrawn = this.plot.pointCount;
-      if (this.proj) state.ready = true;
+      if (this.proj && !this.loading) state.ready = true;
     };
     root.querySelector('[data-testid="reset-view"]')!.addEventListener('click', () => this.fit());
     this.wire();
@@ -74,8 +75,10 @@ export class HeadView {
     providers.pointScreen = (row) => this.pointScreen(row);
     providers.screenPoints = () => this.screenPoints();
     this.ctx.setStatus('loading head…');
+    this.loading = true;
     const proj = await loadProjection(info, projection);
     if (generation !== this.generation) return;
+    this.loading = false;
     this.ctx.setStatus('');
     this.info = info;
     this.proj = proj;

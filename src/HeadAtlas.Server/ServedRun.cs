@@ -8,7 +8,7 @@ namespace HeadAtlas.Server;
 /// A run folder as docs/run-format.md describes it: checks it once at start, then answers which files exist now
 /// (projections appear while the build runs) and resolves request paths without letting them leave the folder.
 /// </summary>
-public sealed partial class RunFolder
+public sealed partial class ServedRun
 {
     public string Root { get; }
     public IReadOnlyList<HeadEntry> Heads { get; }
@@ -22,7 +22,7 @@ public sealed partial class RunFolder
     [GeneratedRegex(@"^(pca|tsne|umap)[23]d\.arrow$")]
     private static partial Regex ProjectionFile();
 
-    private RunFolder(string root, IReadOnlyList<HeadEntry> heads, IReadOnlyList<string> projections)
+    private ServedRun(string root, IReadOnlyList<HeadEntry> heads, IReadOnlyList<string> projections)
     {
         Root = root;
         Heads = heads;
@@ -30,7 +30,7 @@ public sealed partial class RunFolder
     }
 
     /// <summary>Opens and checks a run folder; throws <see cref="ServerInputException"/> naming what is wrong.</summary>
-    public static RunFolder Open(string runDir)
+    public static ServedRun Open(string runDir)
     {
         var root = Path.GetFullPath(runDir);
         if (!Directory.Exists(root))
@@ -72,7 +72,7 @@ public sealed partial class RunFolder
         foreach (var required in new[] { "sentences.arrow", "tokens.arrow" })
             if (!File.Exists(Path.Combine(root, required)))
                 throw new ServerInputException($"run folder '{runDir}' is missing {required}");
-        return new RunFolder(root, heads, projections);
+        return new ServedRun(root, heads, projections);
     }
 
     /// <summary>manifest.json as stored, plus "ready": per head, the projection files present now.</summary>
