@@ -14,8 +14,8 @@ namespace HeadAtlas.Tensors;
 /// </remarks>
 public static unsafe class Gemm
 {
-    internal const int Kc = 256;   // depth of a block: an Nr-wide B panel (16 KB at Nr=16) stays in L1
-    internal const int Mc = 96;    // rows of A per block: Mc·Kc·4 = 96 KB of A stays in L2; a multiple of every Mr
+    internal static int Kc = 384;   // depth of a block: k = 384 (BERT-small widths) in one pass; an Nr=16 B panel (24 KB) stays in L1
+    internal static int Mc = 96;    // rows of A per block: Mc·Kc·4 = 144 KB of A stays in L2; a multiple of every Mr
     internal const int Nc = 3072;  // columns of B per block; a multiple of every Nr
     internal const long ParallelThreshold = 1L << 21; // m·n·k below this: threading costs more than it saves
 

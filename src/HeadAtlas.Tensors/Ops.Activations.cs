@@ -26,13 +26,13 @@ public static partial class Ops
         {
             const float c = 1.5957691216057308f; // 2·√(2/π)
             var inner = v * (Vector256<float>.One + Vector256.Create(0.044715f) * v * v) * Vector256.Create(c);
-            return v / (Vector256<float>.One + Vector256.Exp(-inner));
+            return v / (Vector256<float>.One + FastMath.Exp(-inner));
         }
     }
 
     private readonly struct SiluMap : IVectorMap
     {
-        public static Vector256<float> Map(Vector256<float> v) => v / (Vector256<float>.One + Vector256.Exp(-v));
+        public static Vector256<float> Map(Vector256<float> v) => v / (Vector256<float>.One + FastMath.Exp(-v));
     }
 
     /// <summary>Applies <typeparamref name="TMap"/> to x in 8-lane vectors; the ragged tail goes through a zero-padded copy.</summary>
@@ -40,6 +40,15 @@ public static partial class Ops
     {
         int i = 0, n = x.Length;
         ref float start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+        // Two independent vectors per step: their long dependency chains (polynomials) overlap in the pipeline.
+        for (; i + 16 <= n; i += 16)
+        {
+            ref float at = ref Unsafe.Add(ref start, i);
+            var v0 = TMap.Map(Vector256.LoadUnsafe(ref at));
+            var v1 = TMap.Map(Vector256.LoadUnsafe(ref at, 8));
+            v0.StoreUnsafe(ref at);
+            v1.StoreUnsafe(ref at, 8);
+        }
         for (; i + 8 <= n; i += 8)
         {
             ref float at = ref Unsafe.Add(ref start, i);
@@ -63,7 +72,7 @@ public static partial class Ops
 /// </summary>
 internal static class GeluErfKernel
 {
-    private const int Degree = 12;
+    private const int Degree = 8; // 6 already meets the tests' 2e-6; 8 leaves a margin
     private const double P = 0.5;
     private const float UMax = 9f; // erfc(9) ≈ 4e-37: beyond it GELU is 0 (x < 0) or x (x > 0) in float
     private static readonly float[] s_cheb = new float[Degree + 1];
@@ -119,7 +128,7 @@ internal static class GeluErfKernel
         // e^(−u²) with u² split into hi + lo (lo = rounding error of hi) so large u keep their precision.
         var hi = u * u;
         var lo = Vector256.FusedMultiplyAdd(u, u, -hi);
-        var expU2 = Vector256.Exp(-hi) * (one - lo);
+        var expU2 = FastMath.Exp(-hi) * (one - lo);
         var erfc = w * expU2 * poly;
         var h = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero), Vector256.Create(2f) - erfc, erfc);
         return Vector256.Create(0.5f) * x * h;
