@@ -41,7 +41,7 @@ public sealed class Bert : ITransformerModel
 
     public IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null)
     {
-        var batch = Batch.Create(sequences, hooks, Info, HookNames);
+        var batch = Batch.Create(sequences, hooks, Info, HookNames, _w.VocabSize);
         int t = batch.Total;
         var x = new float[t * _d]; // [tokens, d_model]: the residual stream of every token of every sequence
         Embed(sequences, batch, x);
@@ -234,7 +234,7 @@ public sealed class Bert : ITransformerModel
         public int Count => Offsets.Length;
         public int Total { get; init; }
 
-        public static Batch Create(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks, ModelInfo info, IReadOnlySet<string> hookNames)
+        public static Batch Create(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks, ModelInfo info, IReadOnlySet<string> hookNames, int vocabSize)
         {
             if (hooks is not null && hooks.Count != sequences.Count)
                 throw new ArgumentException($"{hooks.Count} hook sets for {sequences.Count} sequences");
@@ -247,6 +247,8 @@ public sealed class Bert : ITransformerModel
                 if (ids.Length == 0) throw new ModelException($"sequence {s} is empty");
                 if (ids.Length > info.MaxPositions)
                     throw new ModelException($"sequence {s} has {ids.Length} tokens; {info.Name} takes at most {info.MaxPositions}");
+                foreach (int id in ids)
+                    if ((uint)id >= (uint)vocabSize) throw new ModelException($"sequence {s} has token id {id}; {info.Name}'s vocabulary has ids 0..{vocabSize - 1}");
                 offsets[s] = total;
                 lengths[s] = ids.Length;
                 total += ids.Length;
