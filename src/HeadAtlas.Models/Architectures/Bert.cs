@@ -18,6 +18,10 @@ public sealed class Bert : ITransformerModel
     private readonly int _d, _heads, _dHead, _dMlp;
     private readonly float _scale; // 1/sqrt(d_head)
 
+    // Up to this many tokens, a head's attention is cheaper as plain dot products on the qkv rows than as two GEMMs
+    // (whose gathering and packing cost more than they save on small matrices).
+    private const int DirectAttentionMaxLength = 64;
+
     public Bert(string name, BertWeights weights, BertTextTokenizer tokenizer)
     {
         _w = weights;
@@ -188,6 +192,17 @@ public sealed class Bert : ITransformerModel
     private void HeadScores(float[] qkv, int off, int len, int h, Span<float> scores)
     {
         int dh = _dHead;
+        if (len <= DirectAttentionMaxLength)
+        {
+            int stride = 3 * _d;
+            for (int i = 0; i < len; i++)
+            {
+                var qi = qkv.AsSpan((off + i) * stride + h * dh, dh);
+                for (int j = 0; j < len; j++)
+                    scores[i * len + j] = TensorPrimitives.Dot(qi, qkv.AsSpan((off + j) * stride + _d + h * dh, dh)) * _scale;
+            }
+            return;
+        }
         var pool = ArrayPool<float>.Shared;
         var q = pool.Rent(len * dh); // [q_pos, d_head]
         var k = pool.Rent(len * dh); // [k_pos, d_head]
@@ -206,6 +221,18 @@ public sealed class Bert : ITransformerModel
     private void HeadOutput(float[] qkv, int off, int len, int h, ReadOnlySpan<float> pattern, float[] z)
     {
         int dh = _dHead;
+        if (len <= DirectAttentionMaxLength)
+        {
+            int stride = 3 * _d;
+            for (int i = 0; i < len; i++)
+            {
+                var zi = z.AsSpan((off + i) * _d + h * dh, dh); // [d_head]
+                zi.Clear();
+                for (int j = 0; j < len; j++)
+                    TensorPrimitives.MultiplyAdd(qkv.AsSpan((off + j) * stride + 2 * _d + h * dh, dh), pattern[i * len + j], zi, zi);
+            }
+            return;
+        }
         var pool = ArrayPool<float>.Shared;
         var v = pool.Rent(len * dh);    // [k_pos, d_head]
         var out_ = pool.Rent(len * dh); // [q_pos, d_head]
