@@ -18,6 +18,10 @@ public sealed class Bert : ITransformerModel
     private readonly int _d, _heads, _dHead, _dMlp;
     private readonly float _scale; // 1/sqrt(d_head)
 
+    // Up to this many tokens, a head's attention is cheaper as plain dot products on the qkv rows than as two GEMMs
+    // (whose gathering and packing cost more than they save on small matrices).
+    private const int DirectAttentionMaxLength = 64;
+
     public Bert(string name, BertWeights weights, BertTextTokenizer tokenizer)
     {
         _w = weights;
@@ -41,7 +45,7 @@ public sealed class Bert : ITransformerModel
 
     public IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null)
     {
-        var batch = Batch.Create(sequences, hooks, Info, HookNames);
+        var batch = Batch.Create(sequences, hooks, Info, HookNames, _w.VocabSize);
         int t = batch.Total;
         var x = new float[t * _d]; // [tokens, d_model]: the residual stream of every token of every sequence
         Embed(sequences, batch, x);
@@ -188,6 +192,17 @@ public sealed class Bert : ITransformerModel
     private void HeadScores(float[] qkv, int off, int len, int h, Span<float> scores)
     {
         int dh = _dHead;
+        if (len <= DirectAttentionMaxLength)
+        {
+            int stride = 3 * _d;
+            for (int i = 0; i < len; i++)
+            {
+                var qi = qkv.AsSpan((off + i) * stride + h * dh, dh);
+                for (int j = 0; j < len; j++)
+                    scores[i * len + j] = TensorPrimitives.Dot(qi, qkv.AsSpan((off + j) * stride + _d + h * dh, dh)) * _scale;
+            }
+            return;
+        }
         var pool = ArrayPool<float>.Shared;
         var q = pool.Rent(len * dh); // [q_pos, d_head]
         var k = pool.Rent(len * dh); // [k_pos, d_head]
@@ -206,6 +221,18 @@ public sealed class Bert : ITransformerModel
     private void HeadOutput(float[] qkv, int off, int len, int h, ReadOnlySpan<float> pattern, float[] z)
     {
         int dh = _dHead;
+        if (len <= DirectAttentionMaxLength)
+        {
+            int stride = 3 * _d;
+            for (int i = 0; i < len; i++)
+            {
+                var zi = z.AsSpan((off + i) * _d + h * dh, dh); // [d_head]
+                zi.Clear();
+                for (int j = 0; j < len; j++)
+                    TensorPrimitives.MultiplyAdd(qkv.AsSpan((off + j) * stride + 2 * _d + h * dh, dh), pattern[i * len + j], zi, zi);
+            }
+            return;
+        }
         var pool = ArrayPool<float>.Shared;
         var v = pool.Rent(len * dh);    // [k_pos, d_head]
         var out_ = pool.Rent(len * dh); // [q_pos, d_head]
@@ -234,7 +261,7 @@ public sealed class Bert : ITransformerModel
         public int Count => Offsets.Length;
         public int Total { get; init; }
 
-        public static Batch Create(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks, ModelInfo info, IReadOnlySet<string> hookNames)
+        public static Batch Create(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks, ModelInfo info, IReadOnlySet<string> hookNames, int vocabSize)
         {
             if (hooks is not null && hooks.Count != sequences.Count)
                 throw new ArgumentException($"{hooks.Count} hook sets for {sequences.Count} sequences");
@@ -247,6 +274,8 @@ public sealed class Bert : ITransformerModel
                 if (ids.Length == 0) throw new ModelException($"sequence {s} is empty");
                 if (ids.Length > info.MaxPositions)
                     throw new ModelException($"sequence {s} has {ids.Length} tokens; {info.Name} takes at most {info.MaxPositions}");
+                foreach (int id in ids)
+                    if ((uint)id >= (uint)vocabSize) throw new ModelException($"sequence {s} has token id {id}; {info.Name}'s vocabulary has ids 0..{vocabSize - 1}");
                 offsets[s] = total;
                 lengths[s] = ids.Length;
                 total += ids.Length;
