@@ -94,7 +94,7 @@ public static class AtlasBuilder
             if (method == "pca") coords = Pca.Project(points, 2 * n, dHead, dims);
             else
             {
-                var stage = progress.Start($"t-SNE {item.head.Key}", settings.TsneIterations);
+                var stage = progress.Start($"t-SNE {item.head.Key}", settings.TsneIterations, transient: true);
                 var options = new TsneOptions
                 {
                     Dims = dims, Perplexity = settings.Perplexity, Iterations = settings.TsneIterations,

@@ -7,8 +7,9 @@ namespace HeadAtlas.Atlas;
 /// </summary>
 public interface IBuildProgress
 {
-    /// <summary>A stage of known size begins, e.g. ("forward pass", 250 sentences) or ("t-SNE L0_H0", 750 iterations).</summary>
-    IProgressStage Start(string name, int total);
+    /// <summary>A stage of known size begins, e.g. ("forward pass", 250 sentences) or ("t-SNE L0_H0", 750 iterations).
+    /// A <paramref name="transient"/> stage is one of many small ones (one head) that a display may hide once done.</summary>
+    IProgressStage Start(string name, int total, bool transient = false);
 
     /// <summary>Something the user should read (a corpus line was split, sentences were left out).</summary>
     void Warn(string message);
@@ -25,7 +26,7 @@ public interface IProgressStage
 public sealed class SilentProgress : IBuildProgress, IProgressStage
 {
     public static readonly SilentProgress Instance = new();
-    public IProgressStage Start(string name, int total) => this;
+    public IProgressStage Start(string name, int total, bool transient = false) => this;
     public void Warn(string message) { }
     public void Report(int done) { }
     public void Complete() { }

@@ -14,6 +14,26 @@ public static class DemoCorpus
 {
     public const int MinWords = 5, MaxWords = 60, MinSentences = 250, MinTokens = 5000;
 
+    /// <summary>$HEADATLAS_HOME (set by the launcher), else the folder above the binaries that holds HeadAtlas.slnx.</summary>
+    public static string Home()
+    {
+        var env = Environment.GetEnvironmentVariable("HEADATLAS_HOME");
+        if (!string.IsNullOrEmpty(env)) return env;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "HeadAtlas.slnx"))) return dir.FullName;
+        throw new CorpusInputException("cannot find the HeadAtlas folder for the demo text: set HEADATLAS_HOME or run ./headatlas demo");
+    }
+
+    /// <summary>The demo corpus file for <paramref name="model"/>'s tokenizer, written under
+    /// $HEADATLAS_HOME/.headatlas/ the first time.</summary>
+    public static string EnsureFile(HeadAtlas.Models.ITransformerModel model)
+    {
+        string home = Home();
+        string path = Path.Combine(home, ".headatlas", $"demo-corpus-{model.Info.Name}.txt");
+        if (!File.Exists(path)) Write(home, path, s => model.Tokenize(s).Ids.Length);
+        return path;
+    }
+
     public static string DataDir(string headAtlasHome) =>
         Path.Combine(headAtlasHome, "corpus", "node_modules", "@stdlib", "datasets-moby-dick", "data");
 
