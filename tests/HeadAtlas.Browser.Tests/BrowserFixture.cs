@@ -4,8 +4,8 @@ using Microsoft.Playwright;
 namespace HeadAtlas.Browser.Tests;
 
 /// <summary>
-/// One headless Debian chromium (driven by Playwright, no browser download) and one server on a fixture run,
-/// shared by the browser tests.
+/// One headless Debian chromium (driven by Playwright, no browser download) and one server on a real small run
+/// (MiniLM on ten sentences, built by AtlasBuilder), shared by the browser tests.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -23,14 +23,15 @@ public sealed class BrowserFixture : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
     public RunServer Server { get; private set; } = null!;
     public string RunDir { get; private set; } = null!;
+    private string _parent = null!;
 
     public async Task InitializeAsync()
     {
         EnsureExplorerBuilt();
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (apt-get install chromium; ./headatlas test does it)");
-        RunDir = Path.Combine(Path.GetTempPath(), "headatlas-browser-" + Guid.NewGuid().ToString("N")[..8]);
-        FixtureRun.Write(RunDir);
+        _parent = Path.Combine(Path.GetTempPath(), "headatlas-browser-" + Guid.NewGuid().ToString("N")[..8]);
+        RunDir = MiniLmRun.Build(_parent);
         Server = await RunServer.StartAsync(RunDir, 0);
         Browser = await LaunchAsync();
     }
@@ -74,7 +75,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (Browser is not null) await Browser.CloseAsync();
         Playwright?.Dispose();
         if (Server is not null) await Server.DisposeAsync();
-        try { Directory.Delete(RunDir, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_parent, recursive: true); } catch (IOException) { }
     }
 }
 

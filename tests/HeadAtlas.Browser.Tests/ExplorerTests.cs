@@ -4,7 +4,7 @@ using Microsoft.Playwright;
 namespace HeadAtlas.Browser.Tests;
 
 /// <summary>
-/// The explorer in real headless chromium against the real server on a fixture run. Every check compares what the
+/// The explorer in real headless chromium against the real server on a real MiniLM run (6 layers × 12 heads). Every check compares what the
 /// page shows (pixels, DOM) with the run's own files read here with Apache.Arrow.
 /// </summary>
 [Collection("browser")]
@@ -60,9 +60,9 @@ public sealed class ExplorerTests(BrowserFixture fx) : IAsyncLifetime
 
         await SaveScreenshotAsync("matrix");
         Assert.Equal(1, await _page.Locator("#matrix canvas").CountAsync());
-        Assert.Equal(FixtureRun.Layers * FixtureRun.Heads, await _page.Locator("[data-testid=head-cell]").CountAsync());
+        Assert.Equal(6 * 12, await _page.Locator("[data-testid=head-cell]").CountAsync());
         int n = ArrowFiles.ReadInts(RunFile("tokens.arrow"), "token").Count;
-        // The fixture is small, so no thinning: every query and key of all 72 heads.
+        // The run is small, so no thinning: every query and key of all 72 heads.
         Assert.Equal(72 * 2 * n, await Eval<int>("() => window.__headatlas.state.pointsDrawn"));
 
         var canvas = _page.Locator("[data-testid=matrix-canvas]");
@@ -102,6 +102,8 @@ public sealed class ExplorerTests(BrowserFixture fx) : IAsyncLifetime
         Assert.Contains("Layer 3, head 7", await _page.Locator("[data-testid=head-title]").InnerTextAsync());
         int n = ArrowFiles.ReadInts(RunFile("tokens.arrow"), "token").Count;
         Assert.Equal(2 * n, await Eval<int>("() => window.__headatlas.state.pointsDrawn"));
+        // The manifest lists tsne2d but this run has no t-SNE file: not selectable.
+        Assert.True(await Eval<bool>("() => document.querySelector('[data-testid=projection] option[value=tsne2d]').disabled"));
 
         // Back to the matrix.
         await _page.Locator("[data-testid=back]").ClickAsync();

@@ -14,18 +14,18 @@ public static class FixtureRun
 
     private static readonly string[] Sentences =
     [
-        "call me ishmael",
-        "some years ago never mind how long precisely",
-        "having little or no money in my purse",
-        "i thought i would sail about a little",
-        "and see the watery part of the world",
-        "it is a way i have of driving off the spleen",
-        "whenever i find myself growing grim about the mouth",
-        "then i account it high time to get to sea",
-        "there now is your insular city of the manhattoes",
-        "right and left the streets take you waterward",
-        "look at the crowds of water gazers there",
-        "circumambulate the city of a dreamy sabbath afternoon",
+        "the cat sat on the warm mat",
+        "a small boat drifted toward the harbor at dawn",
+        "she wrote three letters before the rain stopped",
+        "our garden grows tomatoes beans and tall sunflowers",
+        "the old clock in the hall struck nine",
+        "he forgot his keys again this morning",
+        "bright lanterns hung along the narrow street",
+        "the river froze early that winter",
+        "two students argued about the final answer",
+        "fresh bread cooled slowly on the kitchen table",
+        "the train left the station ten minutes late",
+        "wind pushed the clouds across a pale sky",
     ];
 
     /// <summary>Writes the run into <paramref name="dir"/> (created); tsne2d only for the heads listed.</summary>
