@@ -8,7 +8,7 @@ public static class ActivationsCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = $"built-in model ({string.Join(", ", BuiltinModels.Names)})", DefaultValueFactory = _ => BuiltinModels.MiniLm };
+        var model = new Option<string>("--model") { Description = $"built-in model ({string.Join(", ", BuiltinModels.Names)}), a Hugging Face folder or a BERT .onnx file (see `headatlas models`)", DefaultValueFactory = _ => BuiltinModels.MiniLm };
         var text = new Option<string>("--text") { Description = "the text to run", Required = true };
         var hooks = new Option<string>("--hooks") { Description = "comma-separated hook names, e.g. blocks.0.attn.hook_q,blocks.0.attn.hook_pattern", Required = true };
         var output = new Option<string>("--out") { Description = "JSON file to write", Required = true };
@@ -37,7 +37,7 @@ public static class ActivationsCommand
     /// <summary>The command's work, callable without a process: loads the model, runs it, writes the JSON.</summary>
     public static (int Tokens, int Hooks) Run(string modelName, string text, string hookList, string outPath)
     {
-        var model = BuiltinModels.Load(modelName);
+        var model = ModelLoader.Load(modelName);
         var hooks = ActivationExport.ParseHookList(hookList);
         ActivationExport.CheckHooks(model, hooks);
         ActivationExport.Write(model, text, hooks, outPath);
