@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
 
@@ -39,70 +39,113 @@ public static class FolderTokenizers
             return new LibraryTextTokenizer(sp, addBos ? sp.BeginningOfSentenceId : null, sp.BeginningOfSentenceToken, maxPositions);
         }
 
-        Stream vocab, merges;
+        (List<KeyValuePair<string, int>> Vocab, List<string> Merges, string? Pattern)? bpe = null;
         string source;
-        if (File.Exists(Path_(VocabJson)) && File.Exists(Path_(MergesTxt)))
+        if (File.Exists(Path_(TokenizerJson)) && BpeFromTokenizerJson(Path_(TokenizerJson)) is { } fromJson)
         {
-            vocab = File.OpenRead(Path_(VocabJson));
-            merges = File.OpenRead(Path_(MergesTxt));
-            source = $"{Path_(VocabJson)} and {MergesTxt}";
-        }
-        else if (File.Exists(Path_(TokenizerJson)))
-        {
-            (vocab, merges) = BpeFromTokenizerJson(Path_(TokenizerJson));
+            bpe = fromJson;
             source = Path_(TokenizerJson);
+        }
+        else if (File.Exists(Path_(VocabJson)) && File.Exists(Path_(MergesTxt)))
+        {
+            bpe = (ReadVocabJson(Path_(VocabJson)), ReadMerges(Path_(MergesTxt)), null);
+            source = $"{Path_(VocabJson)} and {MergesTxt}";
         }
         else
         {
             throw new ModelException($"{folder}: no tokenizer: expected {SentencePieceFile}, or {VocabJson} + {MergesTxt}, or a byte-level BPE {TokenizerJson}");
         }
-        using (vocab)
-        using (merges)
+        BpeTokenizer tokenizer;
+        try
         {
-            CodeGenTokenizer bpe;
-            try
+            tokenizer = BpeTokenizer.Create(new BpeOptions(bpe.Value.Vocab)
             {
-                // CodeGen's tokenizer is GPT-2's byte-level BPE.
-                bpe = CodeGenTokenizer.Create(vocab, merges, false, false, false);
-            }
-            catch (Exception e) when (e is not ModelException and not IOException)
-            {
-                throw new ModelException($"{source}: not a byte-level BPE vocabulary the tokenizer library can read ({e.Message})", e);
-            }
-            int? bos = addBos ? configBos : null;
-            return new LibraryTextTokenizer(bpe, bos, bos is int b ? bpe.Decode([b]) : null, maxPositions);
+                Merges = bpe.Value.Merges,
+                ByteLevel = true,
+                PreTokenizer = new RegexPreTokenizer(new Regex(bpe.Value.Pattern ?? Gpt2Pattern, RegexOptions.Compiled), null),
+            });
         }
+        catch (Exception e) when (e is not ModelException and not IOException)
+        {
+            throw new ModelException($"{source}: not a byte-level BPE vocabulary the tokenizer library can read ({e.Message})", e);
+        }
+        int? bos = addBos ? configBos : null;
+        return new LibraryTextTokenizer(tokenizer, bos, bos is int b ? bpe.Value.Vocab.FirstOrDefault(kv => kv.Value == b).Key : null, maxPositions);
     }
 
-    /// <summary>vocab.json and merges.txt streams rebuilt from tokenizer.json's "model" (type BPE).</summary>
-    private static (Stream Vocab, Stream Merges) BpeFromTokenizerJson(string path)
+    /// <summary>GPT-2's pre-tokenization: contractions, letters, digits, other symbols, each with an optional leading space.</summary>
+    private const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
+    private static List<KeyValuePair<string, int>> ReadVocabJson(string path)
     {
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            if (!doc.RootElement.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
-                throw new ModelException($"{path}: field 'model' is missing");
-            string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
-            if (type != "BPE") throw new ModelException($"{path}: model.type is '{type}'; only byte-level BPE is read from tokenizer.json (give tokenizer.model for SentencePiece)");
-            if (!model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Object)
-                throw new ModelException($"{path}: field 'model.vocab' is missing");
-            if (!model.TryGetProperty("merges", out var merges) || merges.ValueKind != JsonValueKind.Array)
-                throw new ModelException($"{path}: field 'model.merges' is missing");
-            var mergeText = new StringBuilder("#version: 0.2\n");
-            foreach (var m in merges.EnumerateArray())
-            {
-                // Older files hold "a b"; newer ones ["a", "b"].
-                if (m.ValueKind == JsonValueKind.String) mergeText.Append(m.GetString()).Append('\n');
-                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2) mergeText.Append(m[0].GetString()).Append(' ').Append(m[1].GetString()).Append('\n');
-                else throw new ModelException($"{path}: a model.merges entry is neither \"a b\" nor [a, b]");
-            }
-            var vocabStream = new MemoryStream(Encoding.UTF8.GetBytes(vocab.GetRawText()));
-            return (vocabStream, new MemoryStream(Encoding.UTF8.GetBytes(mergeText.ToString())));
+            return ReadVocab(doc.RootElement, path, "the file");
         }
         catch (JsonException e)
         {
             throw new ModelException($"{path}: not valid JSON ({e.Message})", e);
         }
+    }
+
+    private static List<KeyValuePair<string, int>> ReadVocab(JsonElement vocab, string path, string field)
+    {
+        if (vocab.ValueKind != JsonValueKind.Object) throw new ModelException($"{path}: {field} must be an object of token → id");
+        var pairs = new List<KeyValuePair<string, int>>();
+        foreach (var p in vocab.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
+                throw new ModelException($"{path}: token '{p.Name}' has id {p.Value.GetRawText()}, not a non-negative integer");
+            pairs.Add(new(p.Name, id));
+        }
+        return pairs;
+    }
+
+    private static List<string> ReadMerges(string path) =>
+        File.ReadLines(path).Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal)).ToList();
+
+    /// <summary>The BPE model inside tokenizer.json ("model": {"type": "BPE", "vocab", "merges"}) and its Split regex, if any;
+    /// null when the file holds another kind of model.</summary>
+    private static (List<KeyValuePair<string, int>>, List<string>, string?)? BpeFromTokenizerJson(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
+                throw new ModelException($"{path}: field 'model' is missing");
+            string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
+            if (type != "BPE") return null;
+            if (!model.TryGetProperty("vocab", out var vocab)) throw new ModelException($"{path}: field 'model.vocab' is missing");
+            if (!model.TryGetProperty("merges", out var merges) || merges.ValueKind != JsonValueKind.Array)
+                throw new ModelException($"{path}: field 'model.merges' is missing");
+            var mergeLines = new List<string>();
+            foreach (var m in merges.EnumerateArray())
+            {
+                // Older files hold "a b"; newer ones ["a", "b"].
+                if (m.ValueKind == JsonValueKind.String) mergeLines.Add(m.GetString()!);
+                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2) mergeLines.Add($"{m[0].GetString()} {m[1].GetString()}");
+                else throw new ModelException($"{path}: a model.merges entry is neither \"a b\" nor [a, b]");
+            }
+            return (ReadVocab(vocab, path, "field 'model.vocab'"), mergeLines, SplitPattern(doc.RootElement));
+        }
+        catch (JsonException e)
+        {
+            throw new ModelException($"{path}: not valid JSON ({e.Message})", e);
+        }
+    }
+
+    /// <summary>The regex of a "Split" pre-tokenizer (LLaMA 3, Qwen2 use their own), if the file has one.</summary>
+    private static string? SplitPattern(JsonElement root)
+    {
+        if (!root.TryGetProperty("pre_tokenizer", out var pre) || pre.ValueKind != JsonValueKind.Object) return null;
+        var steps = pre.TryGetProperty("pretokenizers", out var list) && list.ValueKind == JsonValueKind.Array ? list.EnumerateArray().ToList() : [pre];
+        foreach (var step in steps)
+            if (step.ValueKind == JsonValueKind.Object && step.TryGetProperty("type", out var ty) && ty.ValueKind == JsonValueKind.String && ty.GetString() == "Split"
+                && step.TryGetProperty("pattern", out var pat) && pat.ValueKind == JsonValueKind.Object
+                && pat.TryGetProperty("Regex", out var rx) && rx.ValueKind == JsonValueKind.String)
+                return rx.GetString();
+        return null;
     }
 
     /// <summary>WordPiece from vocab.txt; lower-casing as tokenizer_config.json's do_lower_case says (default true).</summary>
