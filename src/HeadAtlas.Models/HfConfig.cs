@@ -31,16 +31,9 @@ public sealed class HfConfig
     public static HfConfig Parse(byte[] json, string path)
     {
         if (json.Length > 10_000_000) throw new ModelException($"{path}: {json.Length} bytes is too large for a config file");
-        try
-        {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 32, AllowTrailingCommas = true });
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ModelException($"{path}: expected a JSON object");
-            return new HfConfig(path, doc.RootElement.Clone());
-        }
-        catch (JsonException e)
-        {
-            throw new ModelException($"{path}: not valid JSON ({e.Message})", e);
-        }
+        using var doc = StrictJson.Parse(json, path, maxDepth: 32);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new ModelException($"{path}: expected a JSON object");
+        return new HfConfig(path, doc.RootElement.Clone());
     }
 
     public bool Has(string field) => _root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null;

@@ -80,7 +80,7 @@ public static class FolderTokenizers
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = StrictJson.Parse(File.ReadAllBytes(path), path);
             return ReadVocab(doc.RootElement, path, "the file");
         }
         catch (JsonException e)
@@ -111,7 +111,7 @@ public static class FolderTokenizers
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = StrictJson.Parse(File.ReadAllBytes(path), path);
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
                 throw new ModelException($"{path}: field 'model' is missing");
             string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
@@ -163,7 +163,7 @@ public static class FolderTokenizers
         if (!File.Exists(path)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = StrictJson.Parse(File.ReadAllBytes(path), path);
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty(field, out var v)) return null;
             return v.ValueKind switch
             {

@@ -16,16 +16,7 @@ public static class SafeTensorsHeader
 
     public static Dictionary<string, SafeTensorInfo> Parse(ReadOnlySpan<byte> json, long dataLength, string source)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
-        }
-        catch (JsonException e)
-        {
-            throw new ModelException($"{source}: the safetensors header is not valid JSON ({e.Message})", e);
-        }
-        using (doc)
+        using (var doc = StrictJson.Parse(json, $"{source}: the safetensors header", maxDepth: 8))
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new ModelException($"{source}: the safetensors header must be a JSON object, found {doc.RootElement.ValueKind}");

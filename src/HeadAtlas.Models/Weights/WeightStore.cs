@@ -49,7 +49,7 @@ public sealed class WeightStore : IDisposable
         var shardOf = new Dictionary<string, string>(StringComparer.Ordinal); // tensor → shard file name
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            using var doc = StrictJson.Parse(File.ReadAllBytes(indexPath), indexPath);
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new ModelException($"{indexPath}: field 'weight_map' is missing or not an object");
             foreach (var p in map.EnumerateObject())
