@@ -76,3 +76,29 @@ public sealed class FolderErrorTests
     [Fact]
     public void BuiltinNameStillLoadsTheBuiltin() => Assert.Equal("minilm", ModelLoader.Load("minilm").Info.Name);
 }
+
+/// <summary>An .onnx path: the built-in's graph and vocab.txt copied to a folder load as the same model.</summary>
+public sealed class OnnxFileTests
+{
+    [Fact]
+    public void OnnxFileWithVocabBesideItMatchesTheBuiltin()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "headatlas-onnx-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string onnx = Path.Combine(dir, "mini.onnx");
+            File.WriteAllBytes(onnx, MiniLmResources.ReadModelBytes());
+            var e = Assert.Throws<ModelException>(() => ModelLoader.Load(onnx));
+            Assert.Contains("vocab.txt", e.Message);
+            using (var vocab = MiniLmResources.OpenVocab())
+            using (var file = File.Create(Path.Combine(dir, "vocab.txt"))) vocab.CopyTo(file);
+            var model = ModelLoader.Load(onnx);
+            var builtin = BuiltinModels.Load("minilm");
+            var ids = builtin.Tokenize("Call me Ishmael.").Ids;
+            Assert.Equal(ids, model.Tokenize("Call me Ishmael.").Ids);
+            Assert.True(Fixtures.MaxAbsDiff(builtin.Forward([ids])[0], model.Forward([ids])[0]) == 0);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
