@@ -148,6 +148,17 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SentencePieceTokenizerReadsTokenizerModel()
+    {
+        // The mistral fixture's tokenizer.model: unigram pieces "▁the" = 259, "▁whale" = 260, <s> = 1, bytes 3..258.
+        var mistral = ModelLoader.Load(Fixtures.Folder("mistral"));
+        var t = mistral.Tokenize("the whale");
+        Assert.Equal([1, 259, 260], t.Ids);
+        Assert.Equal([true, false, false], t.IsSpecial);
+        Assert.Equal("<s>", t.Tokens[0]);
+    }
+
+    [Fact]
     public void TokenizerTruncatesToThePositions()
     {
         var gpt2 = ModelLoader.Load(Fixtures.Folder("gpt2")); // n_positions 24

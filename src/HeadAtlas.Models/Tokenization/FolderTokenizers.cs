@@ -30,7 +30,7 @@ public static class FolderTokenizers
             try
             {
                 using var s = File.OpenRead(Path_(SentencePieceFile));
-                sp = LlamaTokenizer.Create(s, false, false);
+                sp = SentencePieceTokenizer.Create(s, false, false);
             }
             catch (Exception e) when (e is not ModelException and not IOException)
             {
@@ -115,7 +115,9 @@ public static class FolderTokenizers
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
                 throw new ModelException($"{path}: field 'model' is missing");
             string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
-            if (type != "BPE") return null;
+            // SentencePiece-style BPE (LLaMA 2: Metaspace, byte fallback) is not byte-level; it needs tokenizer.model.
+            if (type != "BPE" || !doc.RootElement.TryGetProperty("pre_tokenizer", out var pre) || !pre.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal))
+                return null;
             if (!model.TryGetProperty("vocab", out var vocab)) throw new ModelException($"{path}: field 'model.vocab' is missing");
             if (!model.TryGetProperty("merges", out var merges) || merges.ValueKind != JsonValueKind.Array)
                 throw new ModelException($"{path}: field 'model.merges' is missing");
