@@ -12,13 +12,14 @@ namespace HeadAtlas.Models;
 public static class ModelLoader
 {
     /// <summary>model_type values of config.json this loader reads.</summary>
-    public static IReadOnlyList<string> FolderModelTypes { get; } = ["bert", "gpt2", .. LlamaWeights.ModelTypes];
+    public static IReadOnlyList<string> FolderModelTypes { get; } = ["bert", "gpt2", "vit", .. LlamaWeights.ModelTypes];
 
     /// <summary>What a folder must hold, for `headatlas models` and error messages.</summary>
     public static string FolderRequirements =>
         "a Hugging Face model folder holding config.json (model_type " + string.Join(", ", FolderModelTypes) + "), " +
         "model.safetensors or model.safetensors.index.json with its shards (F32, F16 or BF16), and the tokenizer: " +
-        "vocab.txt (bert), vocab.json + merges.txt (gpt2, qwen2), tokenizer.model (llama, mistral) or a byte-level BPE tokenizer.json";
+        "vocab.txt (bert), vocab.json + merges.txt (gpt2, qwen2), tokenizer.model (llama, mistral) or a byte-level BPE tokenizer.json; " +
+        "a vit folder holds preprocessor_config.json instead of a tokenizer";
 
     public static ITransformerModel Load(string nameOrPath)
     {
@@ -48,6 +49,8 @@ public static class ModelLoader
                     store.Dispose(); // copied out as fp32
                     return new Bert(name, weights, FolderTokenizers.ForBert(folder, weights.MaxPositions));
                 }
+                case "vit":
+                    return new Vit(name, VitWeights.Load(config, store), Vision.ImagePreprocessor.Read(folder));
                 case "gpt2":
                 {
                     var weights = Gpt2Weights.Load(config, store);

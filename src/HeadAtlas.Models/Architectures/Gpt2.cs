@@ -14,7 +14,7 @@ public sealed class Gpt2 : ITransformerModel
 {
     private readonly Gpt2Weights _w;
     private readonly ITextTokenizer _tokenizer;
-    private readonly CausalAttention _attention;
+    private readonly SelfAttention _attention;
     private readonly int _d, _heads, _dHead, _dMlp;
 
     public Gpt2(string name, Gpt2Weights weights, ITextTokenizer tokenizer)
@@ -25,7 +25,7 @@ public sealed class Gpt2 : ITransformerModel
         _heads = weights.Heads;
         _dHead = _d / _heads;
         _dMlp = weights.DMlp;
-        _attention = new CausalAttention(_heads, _heads, _dHead);
+        _attention = new SelfAttention(_heads, _heads, _dHead);
         Info = new ModelInfo(name, "gpt2", weights.Layers.Length, _heads, _heads, _dHead, _d, weights.MaxPositions);
         HookNames = DecoderHooks.Gpt2(weights.Layers.Length);
     }

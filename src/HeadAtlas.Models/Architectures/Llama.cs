@@ -16,7 +16,7 @@ public sealed class Llama : ITransformerModel
 {
     private readonly LlamaWeights _w;
     private readonly ITextTokenizer _tokenizer;
-    private readonly CausalAttention _attention;
+    private readonly SelfAttention _attention;
     private readonly int _d, _heads, _kvHeads, _dHead, _dMlp;
 
     public Llama(string name, LlamaWeights weights, ITextTokenizer tokenizer)
@@ -28,7 +28,7 @@ public sealed class Llama : ITransformerModel
         _kvHeads = weights.KvHeads;
         _dHead = weights.DHead;
         _dMlp = weights.DMlp;
-        _attention = new CausalAttention(_heads, _kvHeads, _dHead, weights.SlidingWindow);
+        _attention = new SelfAttention(_heads, _kvHeads, _dHead, causal: true, weights.SlidingWindow);
         Info = new ModelInfo(name, "llama", weights.Layers.Length, _heads, _kvHeads, _dHead, _d, weights.MaxPositions);
         HookNames = DecoderHooks.Llama(weights.Layers.Length);
     }

@@ -6,11 +6,11 @@ using Tensor = HeadAtlas.Tensors.Tensor;
 namespace HeadAtlas.Models.Architectures;
 
 /// <summary>
-/// Causal self-attention of every sequence of a batch, with grouped-query heads: query head h reads key/value head
-/// h / (heads / kvHeads). Query i sees keys j ≤ i (and, with a sliding window w, only j &gt; i − w); masked scores are
-/// −∞, as in TransformerLens. Sequences whose hooks want the scores or the pattern get them as [head, q_pos, k_pos].
+/// Self-attention of every sequence of a batch, with grouped-query heads: query head h reads key/value head
+/// h / (heads / kvHeads). Causal: query i sees keys j ≤ i (and, with a sliding window w, only j &gt; i − w); masked
+/// scores are −∞, as in TransformerLens. Not causal (ViT): every query sees every key. Sequences whose hooks want the scores or the pattern get them as [head, q_pos, k_pos].
 /// </summary>
-internal sealed class CausalAttention(int heads, int kvHeads, int dHead, int? slidingWindow = null)
+internal sealed class SelfAttention(int heads, int kvHeads, int dHead, bool causal = true, int? slidingWindow = null)
 {
     private readonly float _scale = 1f / MathF.Sqrt(dHead);
     private int Group => heads / kvHeads;
@@ -65,16 +65,16 @@ internal sealed class CausalAttention(int heads, int kvHeads, int dHead, int? sl
         for (int i = 0; i < len; i++)
         {
             var qi = q.AsSpan((off + i) * qStride + h * dHead, dHead); // [d_head]
-            int first = FirstKey(i);
+            int first = FirstKey(i), last = causal ? i : len - 1;
             var row = scores.Slice(i * len, len);
             row[..first].Fill(float.NegativeInfinity);
-            row[(i + 1)..].Fill(float.NegativeInfinity);
-            for (int j = first; j <= i; j++)
+            row[(last + 1)..].Fill(float.NegativeInfinity);
+            for (int j = first; j <= last; j++)
                 row[j] = TensorPrimitives.Dot(qi, k.AsSpan((off + j) * kStride + kvh * dHead, dHead)) * _scale;
         }
     }
 
-    private int FirstKey(int i) => slidingWindow is int w ? Math.Max(0, i - w + 1) : 0;
+    private int FirstKey(int i) => causal && slidingWindow is int w ? Math.Max(0, i - w + 1) : 0;
 
     /// <summary>z[i, h, :] = Σ_j pattern[i, j] · v[j, kv(h), :].</summary>
     private void Output(float[] v, int off, int len, int h, ReadOnlySpan<float> pattern, float[] z)
