@@ -13,9 +13,10 @@ internal static class ForwardBench
     public static void Run(string[] args)
     {
         int rounds = Timing.IntOption(args, "--rounds", 10);
+        bool cpu = Timing.Flag(args, "--cpu"); // time by process CPU seconds (all threads) instead of wall clock
         var batch = MakeBatch();
         int tokens = Sequences * Tokens;
-        Console.WriteLine($"MiniLM forward, batch {Sequences} × {Tokens} tokens, median of {rounds} rounds, GEMM kernel {Gemm.KernelName}");
+        Console.WriteLine($"MiniLM forward, batch {Sequences} × {Tokens} tokens, median of {rounds} rounds, GEMM kernel {Gemm.KernelName}, {(cpu ? "tokens per CPU-second" : "wall clock")}");
         Console.WriteLine($"{"threads",7} {"ours tok/s",11} {"ort tok/s",10} {"ours/ort",9}");
         foreach (int threads in new[] { 1, 2 })
         {
@@ -28,8 +29,8 @@ internal static class ForwardBench
             var tOrt = new List<double>(); var tOurs = new List<double>();
             for (int r = 0; r < rounds; r++)
             {
-                tOrt.Add(Timing.Median(() => ort.Run(batch), 1));
-                if (ours != null) tOurs.Add(Timing.Median(() => ours.Run(batch), 1));
+                tOrt.Add(cpu ? Timing.MedianCpu(() => ort.Run(batch), 1) : Timing.Median(() => ort.Run(batch), 1));
+                if (ours != null) tOurs.Add(cpu ? Timing.MedianCpu(() => ours.Run(batch), 1) : Timing.Median(() => ours.Run(batch), 1));
             }
             double ortRate = tokens / Med(tOrt);
             if (ours == null)

@@ -8,6 +8,11 @@ internal static class GemmBench
     public static void Run(string[] args)
     {
         int reps = Timing.IntOption(args, "--reps", 15);
+        // Tuning knobs for experiments: block sizes and a single thread count.
+        Gemm.Kc = Timing.IntOption(args, "--kc", Gemm.Kc);
+        Gemm.Mc = Timing.IntOption(args, "--mc", Gemm.Mc);
+        int onlyThreads = Timing.IntOption(args, "--threads", 0);
+        bool cpu = Timing.Flag(args, "--cpu"); // time by process CPU seconds instead of wall clock
         (int M, int K, int N, string What)[] shapes =
         [
             (1024, 384, 384, "Q/K/V/out projection"),
@@ -15,8 +20,8 @@ internal static class GemmBench
             (1024, 1536, 384, "MLP down"),
             (32, 32, 32, "attention block Q·Kᵀ"),
         ];
-        Console.WriteLine($"GEMM, kernel {Gemm.KernelName}, {Environment.ProcessorCount} processors, median of {reps}");
-        Console.WriteLine($"{"m×k×n",-16} {"what",-22} {"1 thread",10} {"2 threads",10} {"2t/1t",7}");
+        Console.WriteLine($"GEMM GFLOP/s, ours (kernel {Gemm.KernelName}) vs ONNX Runtime MatMul (B constant), {Environment.ProcessorCount} processors, median of {reps}, Kc {Gemm.Kc}, Mc {Gemm.Mc}, {(cpu ? "per CPU-second" : "wall clock")}");
+        Console.WriteLine($"{"m×k×n",-16} {"what",-22} {"threads",7} {"ours",8} {"ort",8} {"ours/ort",9}");
         foreach (var (m, k, n, what) in shapes)
         {
             var rng = new Random(1);
@@ -24,17 +29,22 @@ internal static class GemmBench
             double flops = 2.0 * m * k * n;
             // Small shapes: time many calls per sample so the timer's resolution does not matter.
             int inner = Math.Max(1, (int)(2e8 / flops));
-            void Once(int t) { for (int i = 0; i < inner; i++) Gemm.Multiply(a, b, c, m, k, n, false, t); }
-            Once(1); Once(2);
-            // Alternate 1- and 2-thread samples so both see the same machine load.
-            var t1 = new List<double>(); var t2 = new List<double>();
-            for (int r = 0; r < reps; r++)
+            foreach (int threads in onlyThreads > 0 ? new[] { onlyThreads } : new[] { 1, 2 })
             {
-                t1.Add(Timing.Median(() => Once(1), 1));
-                t2.Add(Timing.Median(() => Once(2), 1));
+                using var ort = new OrtMatMul(a, b, m, k, n, threads);
+                void Ours() { for (int i = 0; i < inner; i++) Gemm.Multiply(a, b, c, m, k, n, false, threads); }
+                void Ort() { for (int i = 0; i < inner; i++) ort.Run(); }
+                Ours(); Ort();
+                // Alternate the two sides so both see the same machine load.
+                var tOurs = new List<double>(); var tOrt = new List<double>();
+                for (int r = 0; r < reps; r++)
+                {
+                    tOurs.Add(cpu ? Timing.MedianCpu(Ours, 1) : Timing.Median(Ours, 1));
+                    tOrt.Add(cpu ? Timing.MedianCpu(Ort, 1) : Timing.Median(Ort, 1));
+                }
+                double gOurs = flops * inner / Med(tOurs) / 1e9, gOrt = flops * inner / Med(tOrt) / 1e9;
+                Console.WriteLine($"{$"{m}×{k}×{n}",-16} {what,-22} {threads,7} {gOurs,8:F1} {gOrt,8:F1} {gOurs / gOrt,9:F2}");
             }
-            double g1 = flops * inner / Med(t1) / 1e9, g2 = flops * inner / Med(t2) / 1e9;
-            Console.WriteLine($"{$"{m}×{k}×{n}",-16} {what,-22} {g1,10:F1} {g2,10:F1} {g2 / g1,7:F2}");
         }
         Console.WriteLine("(GFLOP/s = 2·m·k·n / time)");
     }

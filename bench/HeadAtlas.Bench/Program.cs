@@ -9,8 +9,10 @@ switch (what)
 {
     case "gemm": GemmBench.Run(args[1..]); break;
     case "forward": ForwardBench.Run(args[1..]); break;
+    case "profile": ProfileBench.Run(args[1..]); break;
+    case "ops": OpsBench.Run(args[1..]); break;
     default:
-        Console.Error.WriteLine("usage: HeadAtlas.Bench gemm | forward [--rounds N]");
+        Console.Error.WriteLine("usage: HeadAtlas.Bench gemm [--reps N] | forward [--rounds N] | profile [--threads N] | ops");
         return 2;
 }
 return 0;

@@ -7,14 +7,15 @@ namespace HeadAtlas.Tensors;
 /// <remarks>
 /// Loop nest: for each column block of B (≤ <see cref="Nc"/> columns) and each depth block (≤ <see cref="Kc"/>)
 /// B's block is packed once into Nr-wide panels (shared by all threads, L3-resident); then the work is cut into
-/// items of (row block of A, ≤ <see cref="Mc"/> rows) × (a chunk of B panels). Each item packs its A block into
-/// Mr-tall panels (L2-resident) and sweeps B panels (L1-resident) × A panels with the micro-kernel.
+/// items of (row block of A, ≤ <see cref="Mc"/> rows) × (a chunk of B panels). Each item sweeps B panels
+/// (L1-resident) × groups of Mr rows of A with the micro-kernel. A is not packed: the kernel broadcasts its values
+/// straight from Mr row streams (as MLAS does), which saves a copy of A per depth block.
 /// Products under <see cref="ParallelThreshold"/> multiply-adds run on the calling thread alone.
 /// </remarks>
 public static unsafe class Gemm
 {
-    internal const int Kc = 256;   // depth of a block: an Nr-wide B panel (16 KB at Nr=16) stays in L1
-    internal const int Mc = 96;    // rows of A per block: Mc·Kc·4 = 96 KB stays in L2; a multiple of every Mr
+    internal static int Kc = 384;   // depth of a block: k = 384 (BERT-small widths) in one pass; an Nr=16 B panel (24 KB) stays in L1
+    internal static int Mc = 96;    // rows of A per block: Mc·Kc·4 = 144 KB of A stays in L2; a multiple of every Mr
     internal const int Nc = 3072;  // columns of B per block; a multiple of every Nr
     internal const long ParallelThreshold = 1L << 21; // m·n·k below this: threading costs more than it saves
 
@@ -138,8 +139,15 @@ public static unsafe class Gemm
         int i0 = ib * mcMax, mc = Math.Min(mcMax, m - i0);
         int s0 = chunk * panelsPerChunk, s1 = Math.Min(nPanels, s0 + panelsPerChunk);
 
-        float* ap = PackBuffer.ForA.Get((long)RoundUp(mc, mr) * kc); // [ceil(mc/mr), kc, mr]
-        GemmPacking.PackA(a, lda, i0, mc, p0, kc, mr, ap);
+        // A is read in place by the kernel (Mr rows at stride lda). Only a ragged last group of rows is copied,
+        // zero-padded to Mr rows, so the kernel never reads past A.
+        int fullRows = mc / mr * mr;
+        float* aTail = null;
+        if (fullRows < mc)
+        {
+            aTail = PackBuffer.ForA.Get((long)mr * kc); // [mr, kc]
+            GemmPacking.CopyRowsPadded(a, lda, i0 + fullRows, mc - fullRows, p0, kc, mr, aTail);
+        }
 
         float* tile = stackalloc float[mr * nr]; // ragged-edge tiles land here first
         for (int s = s0; s < s1; s++)
@@ -149,13 +157,14 @@ public static unsafe class Gemm
             for (int r = 0; r < mc; r += mr)
             {
                 int rows = Math.Min(mr, mc - r);
-                float* aPanel = ap + (long)r * kc;
+                float* aRows = rows == mr ? a + (long)(i0 + r) * lda + p0 : aTail;
+                nint aStride = rows == mr ? lda : kc;
                 float* cTile = c + (long)(i0 + r) * ldc + j;
                 if (rows == mr && cols == nr)
-                    kernel.Run(aPanel, bPanel, kc, cTile, ldc, add);
+                    kernel.Run(aRows, aStride, bPanel, kc, cTile, ldc, add);
                 else
                 {
-                    kernel.Run(aPanel, bPanel, kc, tile, nr, false);
+                    kernel.Run(aRows, aStride, bPanel, kc, tile, nr, false);
                     for (int i = 0; i < rows; i++)
                     {
                         float* dst = cTile + (long)i * ldc, src = tile + i * nr;

@@ -14,28 +14,28 @@ internal static unsafe class GemmKernelAvx2
     public const int Nr = 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(float* a, float* b, int kc, float* c, int ldc, bool add)
+    public static void Run(float* a, nint lda, float* b, int kc, float* c, nint ldc, bool add)
     {
-        // a: [kc, 6] packed A panel; b: [kc, 16] packed B panel; c: 6 rows of 16 at stride ldc.
+        // a: 6 rows of A at stride lda (kc values each, read in place); b: [kc, 16] packed B panel; c: 6 rows of 16 at stride ldc.
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
+        float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        for (nint p = 0; p < kc; p++)
         {
             var b0 = Avx.LoadVector256(b);
             var b1 = Avx.LoadVector256(b + 8);
-            var av = Avx.BroadcastScalarToVector256(a);
+            var av = Avx.BroadcastScalarToVector256(a0 + p);
             c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
-            av = Avx.BroadcastScalarToVector256(a + 1);
+            av = Avx.BroadcastScalarToVector256(a1 + p);
             c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
-            av = Avx.BroadcastScalarToVector256(a + 2);
+            av = Avx.BroadcastScalarToVector256(a2 + p);
             c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
-            av = Avx.BroadcastScalarToVector256(a + 3);
+            av = Avx.BroadcastScalarToVector256(a3 + p);
             c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
-            av = Avx.BroadcastScalarToVector256(a + 4);
+            av = Avx.BroadcastScalarToVector256(a4 + p);
             c40 = Fma.MultiplyAdd(av, b0, c40); c41 = Fma.MultiplyAdd(av, b1, c41);
-            av = Avx.BroadcastScalarToVector256(a + 5);
+            av = Avx.BroadcastScalarToVector256(a5 + p);
             c50 = Fma.MultiplyAdd(av, b0, c50); c51 = Fma.MultiplyAdd(av, b1, c51);
-            a += Mr;
             b += Nr;
         }
         Store(c, c00, c01, add); c += ldc;

@@ -14,25 +14,25 @@ internal static unsafe class GemmKernelPortable
     public static readonly int Nr = 2 * Vector<float>.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(float* a, float* b, int kc, float* c, int ldc, bool add)
+    public static void Run(float* a, nint lda, float* b, int kc, float* c, nint ldc, bool add)
     {
-        // a: [kc, 4] packed A panel; b: [kc, Nr] packed B panel; c: 4 rows of Nr at stride ldc.
+        // a: 4 rows of A at stride lda (kc values each, read in place); b: [kc, Nr] packed B panel; c: 4 rows of Nr at stride ldc.
         int w = Vector<float>.Count, nr = 2 * w;
         Vector<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int p = 0; p < kc; p++)
+        float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (nint p = 0; p < kc; p++)
         {
             var b0 = Unsafe.ReadUnaligned<Vector<float>>(b);
             var b1 = Unsafe.ReadUnaligned<Vector<float>>(b + w);
-            var av = new Vector<float>(a[0]);
+            var av = new Vector<float>(a0[p]);
             c00 += av * b0; c01 += av * b1;
-            av = new Vector<float>(a[1]);
+            av = new Vector<float>(a1[p]);
             c10 += av * b0; c11 += av * b1;
-            av = new Vector<float>(a[2]);
+            av = new Vector<float>(a2[p]);
             c20 += av * b0; c21 += av * b1;
-            av = new Vector<float>(a[3]);
+            av = new Vector<float>(a3[p]);
             c30 += av * b0; c31 += av * b1;
-            a += Mr;
             b += nr;
         }
         Store(c, w, c00, c01, add); c += ldc;

@@ -3,30 +3,20 @@ using System.Runtime.InteropServices;
 namespace HeadAtlas.Tensors;
 
 /// <summary>
-/// Copies blocks of A and B into the panel layouts the micro-kernels stream through, zero-padding the ragged
+/// Copies blocks of B into the panel layouts the micro-kernels stream through (and the ragged rows of A), zero-padding the ragged
 /// edge so that every kernel call sees a full Mr×Nr tile.
 /// </summary>
 internal static unsafe class GemmPacking
 {
     /// <summary>
-    /// A block rows [i0, i0+mc) × cols [p0, p0+kc) of row-major A [.., lda] into ceil(mc/mr) panels,
-    /// each [kc, mr] (panel r, step p, row i at dst[(r·kc + p)·mr + i]).
+    /// Rows [i0, i0+rows) × cols [p0, p0+kc) of row-major A [.., lda] into dst [mr, kc], rows past
+    /// <paramref name="rows"/> zeroed: the ragged last row group, which the kernel cannot read in place.
     /// </summary>
-    public static void PackA(float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
+    public static void CopyRowsPadded(float* a, int lda, int i0, int rows, int p0, int kc, int mr, float* dst)
     {
-        for (int r = 0; r < mc; r += mr)
-        {
-            int rows = Math.Min(mr, mc - r);
-            float* panel = dst + (long)r * kc; // r is a multiple of mr, so r·kc = (r/mr)·kc·mr
-            for (int i = 0; i < rows; i++)
-            {
-                float* src = a + (long)(i0 + r + i) * lda + p0;
-                float* d = panel + i;
-                for (int p = 0; p < kc; p++) d[p * mr] = src[p];
-            }
-            for (int i = rows; i < mr; i++)
-                for (int p = 0; p < kc; p++) panel[p * mr + i] = 0f;
-        }
+        for (int i = 0; i < rows; i++)
+            new ReadOnlySpan<float>(a + (long)(i0 + i) * lda + p0, kc).CopyTo(new Span<float>(dst + (long)i * kc, kc));
+        new Span<float>(dst + (long)rows * kc, (mr - rows) * kc).Clear();
     }
 
     /// <summary>
@@ -80,7 +70,7 @@ internal sealed unsafe class PackBuffer
     private float* _ptr;
     private long _capacity;
 
-    /// <summary>This thread's buffer for packed A blocks.</summary>
+    /// <summary>This thread's buffer for the padded copy of A's ragged rows.</summary>
     public static PackBuffer ForA => t_a ??= new PackBuffer();
 
     /// <summary>This thread's buffer for packed B blocks (shared read-only with helper threads during a call).</summary>

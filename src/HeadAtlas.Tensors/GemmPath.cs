@@ -18,10 +18,11 @@ internal readonly unsafe struct GemmKernel
     public readonly GemmPath Path;
     public readonly int Mr;
     public readonly int Nr;
-    /// <summary>(aPanel [kc, Mr], bPanel [kc, Nr], kc, c, ldc, add): C tile = (add ? C tile : 0) + aPanelᵀ·bPanel.</summary>
-    public readonly delegate*<float*, float*, int, float*, int, bool, void> Run;
+    /// <summary>(a, lda, bPanel [kc, Nr], kc, c, ldc, add): C tile = (add ? C tile : 0) + A rows [Mr, kc] · bPanel,
+    /// A read in place (Mr rows at stride lda).</summary>
+    public readonly delegate*<float*, nint, float*, int, float*, nint, bool, void> Run;
 
-    private GemmKernel(GemmPath path, int mr, int nr, delegate*<float*, float*, int, float*, int, bool, void> run)
+    private GemmKernel(GemmPath path, int mr, int nr, delegate*<float*, nint, float*, int, float*, nint, bool, void> run)
     {
         Path = path; Mr = mr; Nr = nr; Run = run;
     }
