@@ -123,7 +123,7 @@ public sealed class Bert : ITransformerModel
         var hidden = new float[t * _dMlp]; // [tokens, d_mlp]
         Linear(x, w.W1, w.B1, hidden, t, d, _dMlp);
         batch.HookRows(names.MlpPre, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
-        FastGelu.InPlace(hidden);
+        Gelu(hidden);
         batch.HookRows(names.MlpPost, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
 
         var mlpOut = attnOut; // reuse: [tokens, d_model]
@@ -134,6 +134,14 @@ public sealed class Bert : ITransformerModel
         batch.HookRows(names.ResidPost, x, d, [d]); // [pos, d_model]: normalized resid_mid + mlp_out, before the norm
         Ops.LayerNormRows(x, d, w.Ln2Gamma, w.Ln2Beta, _w.LayerNormEps);
         batch.HookRows(names.NormalizedResidPost, x, d, [d]); // [pos, d_model]: the layer's output
+    }
+
+    /// <summary>Exact GELU over the MLP's hidden layer, split across cores in 64k-element chunks.</summary>
+    private static void Gelu(float[] hidden)
+    {
+        const int chunk = 1 << 16;
+        int chunks = (hidden.Length + chunk - 1) / chunk;
+        Parallel.For(0, chunks, c => Ops.GeluErf(hidden.AsSpan(c * chunk, Math.Min(chunk, hidden.Length - c * chunk))));
     }
 
     /// <summary>y[rows, n] = x[rows, k] · w[k, n] + bias[n].</summary>
