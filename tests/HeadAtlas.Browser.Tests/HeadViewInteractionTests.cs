@@ -93,7 +93,7 @@ public sealed class HeadViewInteractionTests(BrowserFixture fx, ITestOutputHelpe
     {
         var dir = Path.Combine(Path.GetTempPath(), "headatlas-large-" + Guid.NewGuid().ToString("N")[..8]);
         var clock = Stopwatch.StartNew();
-        FixtureRun.Write(dir, repeat: 150); // 1 800 sentences, ~19k tokens, ~39k points per head, 2.8M in all
+        FixtureRun.Write(dir, repeat: 100); // 1 200 sentences, ~12.6k tokens, ~25k points per head, 1.8M in all
         output.WriteLine($"fixture written in {clock.Elapsed.TotalSeconds:F1} s");
         await using var server = await HeadAtlas.Server.RunServer.StartAsync(dir, 0);
         var errors = new List<string>();
