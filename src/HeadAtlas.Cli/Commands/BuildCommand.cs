@@ -63,6 +63,7 @@ public static class BuildCommand
     private static void Run(string modelName, string corpusPath, string runDir, BuildSettings settings, bool overwrite, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
+        if (corpusPath != "demo") CorpusReader.Read(corpusPath); // a bad corpus is reported before the model loads
         Console.Error.WriteLine($"loading model {modelName}");
         var model = BuiltinModels.Load(modelName);
         Console.Error.WriteLine($"model loaded in {clock.Elapsed.TotalSeconds:F1} s");
