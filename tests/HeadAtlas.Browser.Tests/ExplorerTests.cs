@@ -223,6 +223,14 @@ public sealed class ExplorerTests(BrowserFixture fx) : IAsyncLifetime
         for (int px = 0; px < Math.Min(before.Width, after.Width); px++)
             if (before[px, py] != after[px, py]) changed++;
         Assert.True(changed > 500, $"only {changed} pixels changed after the click");
+
+        // Back to the matrix and into the same head again: no selection left over.
+        await _page.Locator("[data-testid=back]").ClickAsync();
+        await WaitReadyAsync("matrix");
+        await _page.Locator($"[data-testid=head-cell][data-layer='{layer}'][data-head='{head}']").ClickAsync();
+        await WaitReadyAsync("head");
+        Assert.Equal(2 * texts.Count, await Eval<int>("() => window.__headatlas.state.pointsDrawn"));
+        Assert.Equal(0, await _page.Locator("[data-testid=attention-line]").CountAsync());
         Assert.Empty(_errors);
     }
 }
