@@ -35,7 +35,7 @@ public static class Tsne
         int k = Math.Min(n - 1, (int)Math.Floor(3 * options.Perplexity));
         var graph = KnnGraph.Exact(data, n, d, k, options.Threads);
         var p = TsneAffinities.FromKnn(graph, options.Perplexity, options.Threads);
-        var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed);
+        var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
         return Optimize(p, init, options, progress, cancel);
     }
 
@@ -50,11 +50,11 @@ public static class Tsne
 
     /// <summary>PCA to <paramref name="dims"/>, scaled so the first coordinate has standard deviation 1e-4. If the
     /// data has fewer columns than dims, tiny seeded noise fills in.</summary>
-    public static float[] InitialPositions(ReadOnlySpan<float> data, int n, int d, int dims, int seed)
+    public static float[] InitialPositions(ReadOnlySpan<float> data, int n, int d, int dims, int seed, int threads = 0)
     {
         var y = new float[n * dims]; // [n, dims]
         int pcaDims = Math.Min(dims, d);
-        var pca = Pca.Project(data, n, d, pcaDims);
+        var pca = Pca.Project(data, n, d, pcaDims, threads);
         var rng = new Random(seed);
         for (int i = 0; i < n; i++)
             for (int a = 0; a < dims; a++)

@@ -49,7 +49,13 @@ public sealed class Bert : ITransformerModel
         int t = batch.Total;
         var x = new float[t * _d]; // [tokens, d_model]: the residual stream of every token of every sequence
         Embed(sequences, batch, x);
-        for (int l = 0; l < _w.Layers.Length; l++) Layer(l, batch, x);
+        // Scratch reused by every layer; each layer overwrites all of it.
+        var scratch = new LayerScratch(
+            Qkv: new float[t * 3 * _d], // [tokens, 3·d_model]
+            Z: new float[t * _d],       // [tokens, head·d_head]
+            Out: new float[t * _d],     // [tokens, d_model]
+            Hidden: new float[t * _dMlp]); // [tokens, d_mlp]
+        for (int l = 0; l < _w.Layers.Length; l++) Layer(l, batch, x, scratch);
 
         var outputs = new Tensor[sequences.Count];
         for (int s = 0; s < sequences.Count; s++)
@@ -93,7 +99,9 @@ public sealed class Bert : ITransformerModel
         Ops.LayerNormRows(x, d, _w.EmbedLnGamma, _w.EmbedLnBeta, _w.LayerNormEps);
     }
 
-    private void Layer(int l, Batch batch, float[] x)
+    private sealed record LayerScratch(float[] Qkv, float[] Z, float[] Out, float[] Hidden);
+
+    private void Layer(int l, Batch batch, float[] x, LayerScratch scratch)
     {
         var w = _w.Layers[l];
         var names = BertHooks.Layer(l);
@@ -101,17 +109,17 @@ public sealed class Bert : ITransformerModel
 
         batch.HookRows(names.ResidPre, x, d, [d]); // [pos, d_model]
 
-        var qkv = new float[t * 3 * d]; // [tokens, 3·d_model]: per token [q | k | v], each [head, d_head]
+        var qkv = scratch.Qkv; // [tokens, 3·d_model]: per token [q | k | v], each [head, d_head]
         Linear(x, w.Wqkv, w.Bqkv, qkv, t, d, 3 * d);
         batch.HookColumns(names.Q, qkv, 3 * d, 0, d, [_heads, _dHead]);     // [pos, head, d_head]
         batch.HookColumns(names.K, qkv, 3 * d, d, d, [_heads, _dHead]);     // [pos, head, d_head]
         batch.HookColumns(names.V, qkv, 3 * d, 2 * d, d, [_heads, _dHead]); // [pos, head, d_head]
 
-        var z = new float[t * d]; // [tokens, head·d_head]
+        var z = scratch.Z; // [tokens, head·d_head]
         Attention(batch, names, qkv, z);
         batch.HookColumns(names.Z, z, d, 0, d, [_heads, _dHead]); // [pos, head, d_head]
 
-        var attnOut = new float[t * d]; // [tokens, d_model]
+        var attnOut = scratch.Out; // [tokens, d_model]
         Linear(z, w.Wo, w.Bo, attnOut, t, d, d);
         batch.HookRows(names.AttnOut, attnOut, d, [d]); // [pos, d_model]
 
@@ -120,10 +128,10 @@ public sealed class Bert : ITransformerModel
         Ops.LayerNormRows(x, d, w.Ln1Gamma, w.Ln1Beta, _w.LayerNormEps);
         batch.HookRows(names.Ln1Normalized, x, d, [d]); // [pos, d_model]
 
-        var hidden = new float[t * _dMlp]; // [tokens, d_mlp]
+        var hidden = scratch.Hidden; // [tokens, d_mlp]
         Linear(x, w.W1, w.B1, hidden, t, d, _dMlp);
         batch.HookRows(names.MlpPre, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
-        FastGelu.InPlace(hidden);
+        Gelu(hidden);
         batch.HookRows(names.MlpPost, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
 
         var mlpOut = attnOut; // reuse: [tokens, d_model]
@@ -134,6 +142,14 @@ public sealed class Bert : ITransformerModel
         batch.HookRows(names.ResidPost, x, d, [d]); // [pos, d_model]: normalized resid_mid + mlp_out, before the norm
         Ops.LayerNormRows(x, d, w.Ln2Gamma, w.Ln2Beta, _w.LayerNormEps);
         batch.HookRows(names.NormalizedResidPost, x, d, [d]); // [pos, d_model]: the layer's output
+    }
+
+    /// <summary>Exact GELU over the MLP's hidden layer, split across cores in 64k-element chunks.</summary>
+    private static void Gelu(float[] hidden)
+    {
+        const int chunk = 1 << 16;
+        int chunks = (hidden.Length + chunk - 1) / chunk;
+        Parallel.For(0, chunks, c => Ops.GeluErf(hidden.AsSpan(c * chunk, Math.Min(chunk, hidden.Length - c * chunk))));
     }
 
     /// <summary>y[rows, n] = x[rows, k] · w[k, n] + bias[n].</summary>
