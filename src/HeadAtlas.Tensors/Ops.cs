@@ -1,17 +1,44 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace HeadAtlas.Tensors;
 
-/// <summary>Row-wise neural-network operations on [rows, width] data, in place.</summary>
-public static class Ops
+/// <summary>
+/// Row-wise neural-network operations on [rows, width] data, in place. Activations are in Ops.Activations.cs,
+/// rotary embeddings in Ops.Rope.cs.
+/// </summary>
+public static partial class Ops
 {
-    /// <summary>Softmax over each row of width <paramref name="width"/>.</summary>
+    /// <summary>Softmax over each row of width <paramref name="width"/> (numerically stable: shifted by the row max).</summary>
     public static void SoftmaxRows(Span<float> x, int width)
     {
+        // TensorPrimitives.SoftMax exponentiates the raw logits (exp(1000) = ∞ → NaN), and its Exp is an out-of-line
+        // call per vector; attention rows are short (tens of keys), so the inline FastMath.Exp matters here.
         for (int r = 0; r + width <= x.Length; r += width)
         {
             var row = x.Slice(r, width);
-            TensorPrimitives.SoftMax(row, row);
+            float max = TensorPrimitives.Max<float>(row);
+            var shift = Vector256.Create(max);
+            var sum = Vector256<float>.Zero;
+            int j = 0;
+            ref float start = ref MemoryMarshal.GetReference(row);
+            for (; j + 8 <= width; j += 8)
+            {
+                ref float at = ref Unsafe.Add(ref start, j);
+                var e = FastMath.Exp(Vector256.LoadUnsafe(ref at) - shift);
+                e.StoreUnsafe(ref at);
+                sum += e;
+            }
+            float total = Vector256.Sum(sum);
+            for (; j < width; j++)
+            {
+                float e = MathF.Exp(row[j] - max);
+                row[j] = e;
+                total += e;
+            }
+            TensorPrimitives.Multiply(row, 1f / total, row);
         }
     }
 
@@ -30,10 +57,17 @@ public static class Ops
         }
     }
 
-    /// <summary>GELU, exact erf form (what BERT and ViT use).</summary>
-    public static void GeluErf(Span<float> x)
+    /// <summary>RMSNorm (LLaMA family): y = x / sqrt(mean(x²) + eps) · gamma over each row (no mean removal, no bias).</summary>
+    public static void RmsNormRows(Span<float> x, int width, ReadOnlySpan<float> gamma, float eps)
     {
-        for (int i = 0; i < x.Length; i++) x[i] = 0.5f * x[i] * (1f + Erf(x[i] * 0.70710678f));
+        if (gamma.Length != width) throw new ArgumentException($"RMSNorm gamma has {gamma.Length} values, rows are {width} wide");
+        for (int r = 0; r + width <= x.Length; r += width)
+        {
+            var row = x.Slice(r, width);
+            float meanSquare = TensorPrimitives.SumOfSquares<float>(row) / width;
+            TensorPrimitives.Multiply(row, 1f / MathF.Sqrt(meanSquare + eps), row);
+            TensorPrimitives.Multiply(row, gamma, row);
+        }
     }
 
     /// <summary>Adds <paramref name="bias"/> to every row.</summary>
@@ -41,46 +75,5 @@ public static class Ops
     {
         int width = bias.Length;
         for (int r = 0; r + width <= x.Length; r += width) TensorPrimitives.Add(x.Slice(r, width), bias, x.Slice(r, width));
-    }
-
-    // Abramowitz–Stegun 7.1.26 is too coarse (1.5e-7 abs is fine, but relative error near 0 matters for GELU
-    // parity with ONNX Runtime); use the float erf from the runtime via double.
-    private static float Erf(float v) => (float)ErfDouble(v);
-
-    private static double ErfDouble(double x)
-    {
-        // W. J. Cody's rational approximations are what libm uses; .NET has no Math.Erf, so we use a
-        // high-precision series/continued-fraction split that is accurate to ~1e-15.
-        double ax = Math.Abs(x);
-        double r;
-        if (ax < 2.5)
-        {
-            // Maclaurin series: erf(x) = 2/sqrt(pi) · Σ (-1)^n x^(2n+1) / (n! (2n+1))
-            double term = ax, sum = ax, x2 = ax * ax;
-            for (int n = 1; n < 60; n++)
-            {
-                term *= -x2 / n;
-                double add = term / (2 * n + 1);
-                sum += add;
-                if (Math.Abs(add) < 1e-17 * Math.Abs(sum)) break;
-            }
-            r = sum * 1.1283791670955126;
-        }
-        else
-        {
-            // Continued fraction for erfc, Lentz's method.
-            double x2 = ax * ax;
-            double f = ax, c = ax, d = 0, tiny = 1e-300;
-            for (int n = 1; n < 200; n++)
-            {
-                double an = n * 0.5;
-                d = ax + an * d; if (Math.Abs(d) < tiny) d = tiny; d = 1 / d;
-                c = ax + an / c; if (Math.Abs(c) < tiny) c = tiny;
-                double delta = c * d; f *= delta;
-                if (Math.Abs(delta - 1) < 1e-16) break;
-            }
-            r = 1 - Math.Exp(-x2) / (f * 1.7724538509055159);
-        }
-        return x < 0 ? -r : r;
     }
 }
