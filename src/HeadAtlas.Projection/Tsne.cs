@@ -33,6 +33,9 @@ public static class Tsne
     /// <summary>Returns the embedding [n, Dims]. <paramref name="progress"/> receives the iteration number.</summary>
     public static float[] Embed(ReadOnlySpan<float> data, int n, int d, TsneOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
+        // Too large a perplexity for a small n is lowered to (n − 1)/3, as openTSNE does, so a pipeline over many heads
+        // never fails on a tiny one; the 'project' command rejects it up front with a clear message instead.
+        if (n >= 4 && options.Perplexity > (n - 1) / 3.0) options = options with { Perplexity = Math.Max(1, (n - 1) / 3.0) };
         Validate(n, options);
         int k = Math.Min(n - 1, (int)Math.Floor(3 * options.Perplexity));
         var graph = KnnGraph.Exact(data, n, d, k, options.Threads);

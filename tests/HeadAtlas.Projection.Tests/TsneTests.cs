@@ -158,6 +158,16 @@ public class TsneTests
     }
 
     [Fact]
+    public void TinyInputGetsALowerPerplexityInsteadOfFailing()
+    {
+        var (data, _) = Clusters(8, 3, 2, 5, 4);
+        var y = Tsne.Embed(data, 8, 3, new TsneOptions { Perplexity = 30, Iterations = 100 });
+        Assert.Equal(16, y.Length);
+        Assert.All(y, v => Assert.True(float.IsFinite(v)));
+        Assert.Throws<ArgumentException>(() => Tsne.Embed(data, 3, 3, new TsneOptions()));
+    }
+
+    [Fact]
     public void KlDivergenceDecreases()
     {
         int n = 500, d = 10;
