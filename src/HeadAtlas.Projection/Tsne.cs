@@ -5,17 +5,204 @@ public sealed record TsneOptions
 {
     public int Dims { get; init; } = 2;
     public double Perplexity { get; init; } = 30;
+    /// <summary>Total iterations, early exaggeration included.</summary>
     public int Iterations { get; init; } = 750;
     public int Seed { get; init; } = 0;
     /// <summary>Threads to use; 0 = all cores.</summary>
     public int Threads { get; init; } = 0;
+    public double EarlyExaggeration { get; init; } = 12;
+    public int EarlyExaggerationIterations { get; init; } = 250;
+    /// <summary>Step size for the KL gradient (with its factor 4); 0 = auto, max(n / (4·EarlyExaggeration), 50) as scikit-learn,
+    /// i.e. n/12 on the gradient without the 4 (Belkina et al. 2019, openTSNE).</summary>
+    public double LearningRate { get; init; } = 0;
+    /// <summary>Largest interpolation box side (embedding units) of the 2D FFT repulsion; 1 as in FIt-SNE/openTSNE.</summary>
+    public double MaxBoxWidth { get; init; } = 1;
+    /// <summary>Optional starting positions [n, Dims]; default: PCA scaled to standard deviation 1e-4 (openTSNE, scikit-learn).</summary>
+    public float[]? Initialization { get; init; }
 }
 
-/// <summary>t-SNE of row-major [n, d] float data (euclidean input distances).
-/// PLACEHOLDER: signature fixed, implementation pending.</summary>
+/// <summary>
+/// t-SNE of row-major [n, d] float data (euclidean input distances): exact kNN, perplexity-calibrated sparse P,
+/// gradient descent with momentum and gains; repulsion by FFT-accelerated interpolation in 2D and by a Barnes-Hut
+/// tree in 3D. Deterministic for a seed on one machine, whatever the thread count.
+/// </summary>
 public static class Tsne
 {
     /// <summary>Returns the embedding [n, Dims]. <paramref name="progress"/> receives the iteration number.</summary>
-    public static float[] Embed(ReadOnlySpan<float> data, int n, int d, TsneOptions options, IProgress<int>? progress = null, CancellationToken cancel = default) =>
-        throw new NotImplementedException("t-SNE is not implemented yet");
+    public static float[] Embed(ReadOnlySpan<float> data, int n, int d, TsneOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        Validate(n, options);
+        int k = Math.Min(n - 1, (int)Math.Floor(3 * options.Perplexity));
+        var graph = KnnGraph.Exact(data, n, d, k, options.Threads);
+        var p = TsneAffinities.FromKnn(graph, options.Perplexity, options.Threads);
+        var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
+        return Optimize(p, init, options, progress, cancel);
+    }
+
+    public static void Validate(int n, TsneOptions options)
+    {
+        if (options.Dims is not (2 or 3)) throw new ArgumentException($"t-SNE dims must be 2 or 3 (got {options.Dims})");
+        if (n < 4) throw new ArgumentException($"t-SNE needs at least 4 points (got {n})");
+        if (!(options.Perplexity >= 1) || options.Perplexity >= n - 1)
+            throw new ArgumentException($"perplexity {options.Perplexity} is out of range for {n} points: it must be at least 1 and below n − 1 = {n - 1}");
+        if (options.Iterations < 0) throw new ArgumentException("iterations must be ≥ 0");
+    }
+
+    /// <summary>PCA to <paramref name="dims"/>, scaled so the first coordinate has standard deviation 1e-4. If the
+    /// data has fewer columns than dims, tiny seeded noise fills in.</summary>
+    public static float[] InitialPositions(ReadOnlySpan<float> data, int n, int d, int dims, int seed, int threads = 0)
+    {
+        var y = new float[n * dims]; // [n, dims]
+        int pcaDims = Math.Min(dims, d);
+        var pca = Pca.Project(data, n, d, pcaDims, threads);
+        var rng = new Random(seed);
+        for (int i = 0; i < n; i++)
+            for (int a = 0; a < dims; a++)
+                y[i * dims + a] = a < pcaDims ? pca[i * pcaDims + a] : (float)(rng.NextDouble() - 0.5) * 1e-4f;
+        double mean = 0, sq = 0;
+        for (int i = 0; i < n; i++) mean += y[i * dims];
+        mean /= n;
+        for (int i = 0; i < n; i++) sq += (y[i * dims] - mean) * (y[i * dims] - mean);
+        double std = Math.Sqrt(sq / n);
+        if (std == 0) // degenerate data: seeded noise
+        {
+            for (int t = 0; t < y.Length; t++) y[t] = (float)(rng.NextDouble() - 0.5) * 1e-4f;
+            return y;
+        }
+        float scale = (float)(1e-4 / std);
+        for (int t = 0; t < y.Length; t++) y[t] *= scale;
+        return y;
+    }
+
+    /// <summary>Gradient descent on KL(P‖Q) from <paramref name="init"/> [n, Dims].</summary>
+    public static float[] Optimize(SparseAffinities p, float[] init, TsneOptions options, IProgress<int>? progress = null, CancellationToken cancel = default,
+        Action<int, double[]>? onIteration = null)
+    {
+        int n = p.N, dims = options.Dims;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
+        var y = init.Select(v => (double)v).ToArray(); // [n, dims]
+        var update = new double[n * dims];
+        var gains = new double[n * dims];
+        var grad = new double[n * dims];
+        var rep = new double[n * dims];
+        var attr = new double[n * dims];
+        Array.Fill(gains, 1.0);
+        double lr = options.LearningRate > 0 ? options.LearningRate : Math.Max(n / (4 * options.EarlyExaggeration), 50);
+        var fft = dims == 2 ? new FftRepulsion2D(parallel) { MaxBoxWidth = options.MaxBoxWidth } : null;
+        var tree = dims == 3 ? new BarnesHutRepulsion(parallel) : null;
+        int early = Math.Min(options.EarlyExaggerationIterations, options.Iterations);
+
+        // HEADATLAS_TSNE_TRACE=1 prints the CPU time spent in repulsion and attraction (diagnostics for benchmarks).
+        bool trace = Environment.GetEnvironmentVariable("HEADATLAS_TSNE_TRACE") is not null;
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        TimeSpan repulsionCpu = default, attractionCpu = default;
+        for (int iter = 0; iter < options.Iterations; iter++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (iter == early)
+            {
+                // A new phase restarts momentum and gains, as scikit-learn does.
+                Array.Clear(update);
+                Array.Fill(gains, 1.0);
+            }
+            double exaggeration = iter < early ? options.EarlyExaggeration : 1;
+            double momentum = iter < early ? 0.5 : 0.8;
+
+            var t0 = trace ? process.TotalProcessorTime : default;
+            double z = fft is not null ? fft.Compute(y, n, rep) : tree!.Compute(y, n, rep);
+            var t1 = trace ? process.TotalProcessorTime : default;
+            Attraction(p, y, dims, attr, parallel);
+            if (trace)
+            {
+                var t2 = process.TotalProcessorTime;
+                repulsionCpu += t1 - t0; attractionCpu += t2 - t1;
+                if (iter % 50 == 0 || iter == options.Iterations - 1)
+                    Console.Error.WriteLine($"iter {iter}: cpu so far: repulsion {repulsionCpu.TotalSeconds:F2} s, attraction {attractionCpu.TotalSeconds:F2} s, fft size {fft?.LastSize}");
+            }
+            double invZ = 1 / z;
+            Parallel.For(0, (n * dims + 4095) / 4096, parallel, chunk =>
+            {
+                int end = Math.Min(n * dims, (chunk + 1) * 4096);
+                for (int t = chunk * 4096; t < end; t++)
+                {
+                    double g = 4 * (exaggeration * attr[t] - rep[t] * invZ);
+                    grad[t] = g;
+                    double gain = g * update[t] < 0 ? gains[t] + 0.2 : gains[t] * 0.8; // sign flip: speed up this coordinate
+                    gains[t] = Math.Max(gain, 0.01);
+                    update[t] = momentum * update[t] - lr * gains[t] * g;
+                    y[t] += update[t];
+                }
+            });
+            onIteration?.Invoke(iter, y);
+            progress?.Report(iter + 1);
+        }
+        return y.Select(v => (float)v).ToArray();
+    }
+
+    /// <summary>attr[i] = Σⱼ pᵢⱼ qᵢⱼ (yᵢ − yⱼ), qᵢⱼ = 1/(1+‖yᵢ−yⱼ‖²) unnormalized; each row summed in order by one thread.</summary>
+    private static void Attraction(SparseAffinities p, double[] y, int dims, double[] attr, ParallelOptions parallel)
+    {
+        int n = p.N;
+        int[] rowStart = p.RowStart, columns = p.Columns;
+        double[] values = p.Values;
+        Parallel.For(0, (n + 255) / 256, parallel, chunk =>
+        {
+            int end = Math.Min(n, (chunk + 1) * 256);
+            for (int i = chunk * 256; i < end; i++)
+            {
+                if (dims == 2)
+                {
+                    double y0 = y[2 * i], y1 = y[2 * i + 1], a0 = 0, a1 = 0;
+                    for (int e = rowStart[i]; e < rowStart[i + 1]; e++)
+                    {
+                        int j = columns[e];
+                        double d0 = y0 - y[2 * j], d1 = y1 - y[2 * j + 1];
+                        double w = values[e] / (1 + d0 * d0 + d1 * d1);
+                        a0 += w * d0; a1 += w * d1;
+                    }
+                    attr[2 * i] = a0; attr[2 * i + 1] = a1;
+                }
+                else
+                {
+                    double y0 = y[3 * i], y1 = y[3 * i + 1], y2 = y[3 * i + 2], a0 = 0, a1 = 0, a2 = 0;
+                    for (int e = rowStart[i]; e < rowStart[i + 1]; e++)
+                    {
+                        int j = columns[e];
+                        double d0 = y0 - y[3 * j], d1 = y1 - y[3 * j + 1], d2 = y2 - y[3 * j + 2];
+                        double w = values[e] / (1 + d0 * d0 + d1 * d1 + d2 * d2);
+                        a0 += w * d0; a1 += w * d1; a2 += w * d2;
+                    }
+                    attr[3 * i] = a0; attr[3 * i + 1] = a1; attr[3 * i + 2] = a2;
+                }
+            }
+        });
+    }
+
+    /// <summary>Exact KL(P‖Q) of an embedding [n, dims], O(n²): for tests and small checks.</summary>
+    public static double KlDivergence(SparseAffinities p, ReadOnlySpan<float> y, int dims)
+    {
+        int n = p.N;
+        double z = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                if (i == j) continue;
+                double r2 = 0;
+                for (int a = 0; a < dims; a++) { double diff = y[i * dims + a] - y[j * dims + a]; r2 += diff * diff; }
+                z += 1 / (1 + r2);
+            }
+        double kl = 0;
+        for (int i = 0; i < n; i++)
+            for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++)
+            {
+                int j = p.Columns[e];
+                double pij = p.Values[e];
+                if (pij <= 0) continue;
+                double r2 = 0;
+                for (int a = 0; a < dims; a++) { double diff = y[i * dims + a] - y[j * dims + a]; r2 += diff * diff; }
+                double q = 1 / (1 + r2) / z;
+                kl += pij * Math.Log(pij / q);
+            }
+        return kl;
+    }
 }

@@ -1,14 +1,46 @@
 using System.CommandLine;
+using HeadAtlas.Models;
 
 namespace HeadAtlas.Cli.Commands;
 
-// PLACEHOLDER until the 'activations' command is built.
+/// <summary><c>headatlas activations --model minilm --text "..." --hooks H1,H2 --out FILE.json</c></summary>
 public static class ActivationsCommand
 {
     public static Command Create()
     {
-        var command = new Command("activations", "(not built yet)");
-        command.SetAction(_ => { Console.Error.WriteLine("error: 'activations' is not built yet"); return 2; });
+        var model = new Option<string>("--model") { Description = $"built-in model ({string.Join(", ", BuiltinModels.Names)})", DefaultValueFactory = _ => BuiltinModels.MiniLm };
+        var text = new Option<string>("--text") { Description = "the text to run", Required = true };
+        var hooks = new Option<string>("--hooks") { Description = "comma-separated hook names, e.g. blocks.0.attn.hook_q,blocks.0.attn.hook_pattern", Required = true };
+        var output = new Option<string>("--out") { Description = "JSON file to write", Required = true };
+        var command = new Command("activations", "Run a model on one text and write the named hooks' activations as JSON.")
+        {
+            model, text, hooks, output,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                string outPath = parse.GetValue(output)!;
+                var written = Run(parse.GetValue(model)!, parse.GetValue(text)!, parse.GetValue(hooks)!, outPath);
+                Console.WriteLine($"wrote {written.Hooks} hook(s) for {written.Tokens} tokens to {outPath}");
+                return 0;
+            }
+            catch (Exception e) when (UserErrors.IsUserError(e))
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
         return command;
+    }
+
+    /// <summary>The command's work, callable without a process: loads the model, runs it, writes the JSON.</summary>
+    public static (int Tokens, int Hooks) Run(string modelName, string text, string hookList, string outPath)
+    {
+        var model = BuiltinModels.Load(modelName);
+        var hooks = ActivationExport.ParseHookList(hookList);
+        ActivationExport.CheckHooks(model, hooks);
+        ActivationExport.Write(model, text, hooks, outPath);
+        return (model.Tokenize(text).Ids.Length, hooks.Count);
     }
 }

@@ -1,14 +1,79 @@
 using System.CommandLine;
+using System.Diagnostics;
+using HeadAtlas.Atlas;
+using HeadAtlas.Models;
+using HeadAtlas.Projection;
 
 namespace HeadAtlas.Cli.Commands;
 
-// PLACEHOLDER until the 'build' command is built.
+/// <summary>
+/// <c>headatlas build --model minilm --corpus FILE --out RUN_DIR</c>: runs the model over a corpus and writes a run
+/// folder (docs/run-format.md). Rerunning resumes; Ctrl+C stops it with only whole files left behind.
+/// </summary>
 public static class BuildCommand
 {
     public static Command Create()
     {
-        var command = new Command("build", "(not built yet)");
-        command.SetAction(_ => { Console.Error.WriteLine("error: 'build' is not built yet"); return 2; });
+        var model = new Option<string>("--model") { Description = "Built-in model: " + string.Join(", ", BuiltinModels.Names), DefaultValueFactory = _ => BuiltinModels.MiniLm };
+        var corpus = new Option<string>("--corpus") { Description = "Text file (one text per line), .jsonl (objects with a \"text\" field), or 'demo' for the Moby-Dick demo corpus", Required = true };
+        var output = new Option<string>("--out") { Description = "Run folder to write (RUN_DIR)", Required = true };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Keep sentences, in corpus order, while the corpus stays within N tokens (0: all)" };
+        var seed = new Option<int>("--seed") { Description = "Seed of every random step (same seed, same run)" };
+        var metric = new Option<string>("--metric") { Description = "Distance between query/key points", DefaultValueFactory = _ => "cosine" };
+        metric.AcceptOnlyFromAmong("cosine", "euclidean");
+        var noScale = new Option<bool>("--no-scale-matching") { Description = "Do not rescale queries and keys to the same mean norm" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Rebuild RUN_DIR when it holds a run built with other inputs" };
+        var parallelHeads = new Option<int>("--parallel-heads") { Description = "Heads embedded by t-SNE at once (cores are shared among them)", DefaultValueFactory = _ => new BuildSettings().TsneParallelHeads };
+
+        var command = new Command("build", "Build a run: q, k and attention of every head over a corpus, with PCA and t-SNE of each head")
+        {
+            model, corpus, output, maxTokens, seed, metric, noScale, overwrite, parallelHeads,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            try
+            {
+                if (parse.GetValue(maxTokens) < 0) throw new BuildInputException("--max-tokens must be 0 (no limit) or more");
+                var settings = new BuildSettings
+                {
+                    Seed = parse.GetValue(seed),
+                    MaxTokens = parse.GetValue(maxTokens),
+                    Metric = parse.GetValue(metric) == "euclidean" ? Metric.Euclidean : Metric.Cosine,
+                    ScaleMatching = !parse.GetValue(noScale),
+                    TsneParallelHeads = Math.Max(1, parse.GetValue(parallelHeads)),
+                };
+                string corpusPath = parse.GetValue(corpus)!, runDir = parse.GetValue(output)!;
+                await Task.Run(() => Run(parse.GetValue(model)!, corpusPath, runDir, settings, parse.GetValue(overwrite), cancel), cancel);
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("interrupted: the files written so far are whole; run the same command again to resume");
+                return 130;
+            }
+            catch (Exception e) when (UserErrors.IsUserError(e))
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
         return command;
+    }
+
+    private static void Run(string modelName, string corpusPath, string runDir, BuildSettings settings, bool overwrite, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        if (corpusPath != "demo") CorpusReader.Read(corpusPath); // a bad corpus is reported before the model loads
+        Console.Error.WriteLine($"loading model {modelName}");
+        var model = BuiltinModels.Load(modelName);
+        Console.Error.WriteLine($"model loaded in {clock.Elapsed.TotalSeconds:F1} s");
+        if (corpusPath == "demo") corpusPath = DemoCorpus.EnsureFile(model);
+        clock.Restart();
+        var manifest = ConsoleProgress.Run(p => AtlasBuilder.BuildBase(model, corpusPath, runDir, settings, overwrite, p, cancel));
+        double baseSeconds = clock.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"base ready in {baseSeconds:F1} s: {manifest.Corpus.Sentences} sentences, {manifest.Corpus.Tokens} tokens, " +
+                                $"{manifest.Heads.Count} heads -> {Path.GetFullPath(runDir)}");
+        ConsoleProgress.Run(p => { AtlasBuilder.CompleteProjections(runDir, settings.TsneParallelHeads, p, cancel); return 0; });
+        Console.Error.WriteLine($"all projections ready in {clock.Elapsed.TotalSeconds - baseSeconds:F1} s more ({clock.Elapsed.TotalSeconds:F1} s in all)");
     }
 }

@@ -18,6 +18,10 @@ public sealed class Bert : ITransformerModel
     private readonly int _d, _heads, _dHead, _dMlp;
     private readonly float _scale; // 1/sqrt(d_head)
 
+    // Up to this many tokens, a head's attention is cheaper as plain dot products on the qkv rows than as two GEMMs
+    // (whose gathering and packing cost more than they save on small matrices).
+    private const int DirectAttentionMaxLength = 64;
+
     public Bert(string name, BertWeights weights, BertTextTokenizer tokenizer)
     {
         _w = weights;
@@ -41,11 +45,17 @@ public sealed class Bert : ITransformerModel
 
     public IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null)
     {
-        var batch = Batch.Create(sequences, hooks, Info, HookNames);
+        var batch = Batch.Create(sequences, hooks, Info, HookNames, _w.VocabSize);
         int t = batch.Total;
         var x = new float[t * _d]; // [tokens, d_model]: the residual stream of every token of every sequence
         Embed(sequences, batch, x);
-        for (int l = 0; l < _w.Layers.Length; l++) Layer(l, batch, x);
+        // Scratch reused by every layer; each layer overwrites all of it.
+        var scratch = new LayerScratch(
+            Qkv: new float[t * 3 * _d], // [tokens, 3·d_model]
+            Z: new float[t * _d],       // [tokens, head·d_head]
+            Out: new float[t * _d],     // [tokens, d_model]
+            Hidden: new float[t * _dMlp]); // [tokens, d_mlp]
+        for (int l = 0; l < _w.Layers.Length; l++) Layer(l, batch, x, scratch);
 
         var outputs = new Tensor[sequences.Count];
         for (int s = 0; s < sequences.Count; s++)
@@ -89,7 +99,9 @@ public sealed class Bert : ITransformerModel
         Ops.LayerNormRows(x, d, _w.EmbedLnGamma, _w.EmbedLnBeta, _w.LayerNormEps);
     }
 
-    private void Layer(int l, Batch batch, float[] x)
+    private sealed record LayerScratch(float[] Qkv, float[] Z, float[] Out, float[] Hidden);
+
+    private void Layer(int l, Batch batch, float[] x, LayerScratch scratch)
     {
         var w = _w.Layers[l];
         var names = BertHooks.Layer(l);
@@ -97,17 +109,17 @@ public sealed class Bert : ITransformerModel
 
         batch.HookRows(names.ResidPre, x, d, [d]); // [pos, d_model]
 
-        var qkv = new float[t * 3 * d]; // [tokens, 3·d_model]: per token [q | k | v], each [head, d_head]
+        var qkv = scratch.Qkv; // [tokens, 3·d_model]: per token [q | k | v], each [head, d_head]
         Linear(x, w.Wqkv, w.Bqkv, qkv, t, d, 3 * d);
         batch.HookColumns(names.Q, qkv, 3 * d, 0, d, [_heads, _dHead]);     // [pos, head, d_head]
         batch.HookColumns(names.K, qkv, 3 * d, d, d, [_heads, _dHead]);     // [pos, head, d_head]
         batch.HookColumns(names.V, qkv, 3 * d, 2 * d, d, [_heads, _dHead]); // [pos, head, d_head]
 
-        var z = new float[t * d]; // [tokens, head·d_head]
+        var z = scratch.Z; // [tokens, head·d_head]
         Attention(batch, names, qkv, z);
         batch.HookColumns(names.Z, z, d, 0, d, [_heads, _dHead]); // [pos, head, d_head]
 
-        var attnOut = new float[t * d]; // [tokens, d_model]
+        var attnOut = scratch.Out; // [tokens, d_model]
         Linear(z, w.Wo, w.Bo, attnOut, t, d, d);
         batch.HookRows(names.AttnOut, attnOut, d, [d]); // [pos, d_model]
 
@@ -116,10 +128,10 @@ public sealed class Bert : ITransformerModel
         Ops.LayerNormRows(x, d, w.Ln1Gamma, w.Ln1Beta, _w.LayerNormEps);
         batch.HookRows(names.Ln1Normalized, x, d, [d]); // [pos, d_model]
 
-        var hidden = new float[t * _dMlp]; // [tokens, d_mlp]
+        var hidden = scratch.Hidden; // [tokens, d_mlp]
         Linear(x, w.W1, w.B1, hidden, t, d, _dMlp);
         batch.HookRows(names.MlpPre, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
-        Ops.GeluErf(hidden);
+        Gelu(hidden);
         batch.HookRows(names.MlpPost, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
 
         var mlpOut = attnOut; // reuse: [tokens, d_model]
@@ -130,6 +142,14 @@ public sealed class Bert : ITransformerModel
         batch.HookRows(names.ResidPost, x, d, [d]); // [pos, d_model]: normalized resid_mid + mlp_out, before the norm
         Ops.LayerNormRows(x, d, w.Ln2Gamma, w.Ln2Beta, _w.LayerNormEps);
         batch.HookRows(names.NormalizedResidPost, x, d, [d]); // [pos, d_model]: the layer's output
+    }
+
+    /// <summary>Exact GELU over the MLP's hidden layer, split across cores in 64k-element chunks.</summary>
+    private static void Gelu(float[] hidden)
+    {
+        const int chunk = 1 << 16;
+        int chunks = (hidden.Length + chunk - 1) / chunk;
+        Parallel.For(0, chunks, c => Ops.GeluErf(hidden.AsSpan(c * chunk, Math.Min(chunk, hidden.Length - c * chunk))));
     }
 
     /// <summary>y[rows, n] = x[rows, k] · w[k, n] + bias[n].</summary>
@@ -187,38 +207,65 @@ public sealed class Bert : ITransformerModel
     /// <summary>scores[i, j] = q_i · k_j / sqrt(d_head) for head <paramref name="h"/> of the sequence at rows off..off+len.</summary>
     private void HeadScores(float[] qkv, int off, int len, int h, Span<float> scores)
     {
-        int dh = _dHead, stride = 3 * _d;
+        int dh = _dHead;
+        if (len <= DirectAttentionMaxLength)
+        {
+            int stride = 3 * _d;
+            for (int i = 0; i < len; i++)
+            {
+                var qi = qkv.AsSpan((off + i) * stride + h * dh, dh);
+                for (int j = 0; j < len; j++)
+                    scores[i * len + j] = TensorPrimitives.Dot(qi, qkv.AsSpan((off + j) * stride + _d + h * dh, dh)) * _scale;
+            }
+            return;
+        }
         var pool = ArrayPool<float>.Shared;
-        var q = pool.Rent(len * dh);  // [q_pos, d_head]
-        var kT = pool.Rent(dh * len); // [d_head, k_pos]
+        var q = pool.Rent(len * dh); // [q_pos, d_head]
+        var k = pool.Rent(len * dh); // [k_pos, d_head]
         try
         {
-            for (int p = 0; p < len; p++)
-            {
-                int row = (off + p) * stride + h * dh;
-                qkv.AsSpan(row, dh).CopyTo(q.AsSpan(p * dh, dh));
-                for (int j = 0; j < dh; j++) kT[j * len + p] = qkv[row + _d + j];
-            }
-            Gemm.Multiply(q.AsSpan(0, len * dh), kT.AsSpan(0, dh * len), scores, len, dh, len);
+            Gather(qkv, off, len, h * dh, q);
+            Gather(qkv, off, len, _d + h * dh, k);
+            // One thread: heads and sequences already run in parallel around this call.
+            Gemm.MultiplyTransposedB(q.AsSpan(0, len * dh), k.AsSpan(0, len * dh), scores, len, dh, len, accumulate: false, threads: 1);
             TensorPrimitives.Multiply(scores, _scale, scores);
         }
-        finally { pool.Return(q); pool.Return(kT); }
+        finally { pool.Return(q); pool.Return(k); }
     }
 
     /// <summary>z[pos, h, :] = pattern[pos, :] · v[:, h, :] for head <paramref name="h"/>.</summary>
     private void HeadOutput(float[] qkv, int off, int len, int h, ReadOnlySpan<float> pattern, float[] z)
     {
-        int dh = _dHead, stride = 3 * _d;
+        int dh = _dHead;
+        if (len <= DirectAttentionMaxLength)
+        {
+            int stride = 3 * _d;
+            for (int i = 0; i < len; i++)
+            {
+                var zi = z.AsSpan((off + i) * _d + h * dh, dh); // [d_head]
+                zi.Clear();
+                for (int j = 0; j < len; j++)
+                    TensorPrimitives.MultiplyAdd(qkv.AsSpan((off + j) * stride + 2 * _d + h * dh, dh), pattern[i * len + j], zi, zi);
+            }
+            return;
+        }
         var pool = ArrayPool<float>.Shared;
-        var v = pool.Rent(len * dh);   // [k_pos, d_head]
+        var v = pool.Rent(len * dh);    // [k_pos, d_head]
         var out_ = pool.Rent(len * dh); // [q_pos, d_head]
         try
         {
-            for (int p = 0; p < len; p++) qkv.AsSpan((off + p) * stride + 2 * _d + h * dh, dh).CopyTo(v.AsSpan(p * dh, dh));
-            Gemm.Multiply(pattern, v.AsSpan(0, len * dh), out_.AsSpan(0, len * dh), len, len, dh);
+            Gather(qkv, off, len, 2 * _d + h * dh, v);
+            Gemm.Multiply(pattern, v.AsSpan(0, len * dh), out_.AsSpan(0, len * dh), len, len, dh, accumulate: false, threads: 1);
             for (int p = 0; p < len; p++) out_.AsSpan(p * dh, dh).CopyTo(z.AsSpan((off + p) * _d + h * dh, dh));
         }
         finally { pool.Return(v); pool.Return(out_); }
+    }
+
+    /// <summary>Copies d_head columns starting at <paramref name="col"/> of rows off..off+len of qkv [tokens, 3·d_model] into [len, d_head].</summary>
+    private void Gather(float[] qkv, int off, int len, int col, float[] into)
+    {
+        int dh = _dHead, stride = 3 * _d;
+        for (int p = 0; p < len; p++) qkv.AsSpan((off + p) * stride + col, dh).CopyTo(into.AsSpan(p * dh, dh));
     }
 
     /// <summary>Where each sequence sits in the [tokens, ...] buffers, and its hooks.</summary>
@@ -230,7 +277,7 @@ public sealed class Bert : ITransformerModel
         public int Count => Offsets.Length;
         public int Total { get; init; }
 
-        public static Batch Create(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks, ModelInfo info, IReadOnlySet<string> hookNames)
+        public static Batch Create(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks, ModelInfo info, IReadOnlySet<string> hookNames, int vocabSize)
         {
             if (hooks is not null && hooks.Count != sequences.Count)
                 throw new ArgumentException($"{hooks.Count} hook sets for {sequences.Count} sequences");
@@ -243,6 +290,8 @@ public sealed class Bert : ITransformerModel
                 if (ids.Length == 0) throw new ModelException($"sequence {s} is empty");
                 if (ids.Length > info.MaxPositions)
                     throw new ModelException($"sequence {s} has {ids.Length} tokens; {info.Name} takes at most {info.MaxPositions}");
+                foreach (int id in ids)
+                    if ((uint)id >= (uint)vocabSize) throw new ModelException($"sequence {s} has token id {id}; {info.Name}'s vocabulary has ids 0..{vocabSize - 1}");
                 offsets[s] = total;
                 lengths[s] = ids.Length;
                 total += ids.Length;

@@ -10,17 +10,21 @@ public sealed class BertTextTokenizer
 {
     private readonly BertTokenizer _tokenizer;
     private readonly string[] _vocab; // id → token text, as in vocab.txt
+    private readonly bool _lowerCase;
 
     public BertTextTokenizer(string[] vocab, bool lowerCase, int maxPositions)
     {
         _vocab = vocab;
         MaxPositions = maxPositions;
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', vocab) + "\n"));
+        _lowerCase = lowerCase;
+        // Basic tokenization (cleaning, case, accents, punctuation) is ours, see BertPreTokenizer; the library runs
+        // WordPiece on the space-separated words it gets. Text that looks like a special token ("[SEP]") stays text.
         _tokenizer = BertTokenizer.Create(stream, new BertOptions
         {
-            LowerCaseBeforeTokenization = lowerCase,
-            // Hugging Face strips accents whenever it lower-cases (strip_accents unset): "café" → "cafe".
-            RemoveNonSpacingMarks = lowerCase,
+            ApplyBasicTokenization = false,
+            LowerCaseBeforeTokenization = false,
+            SplitOnSpecialTokens = false,
         });
         ClsId = _tokenizer.ClassificationTokenId;
         SepId = _tokenizer.SeparatorTokenId;
@@ -48,7 +52,8 @@ public sealed class BertTextTokenizer
 
     public TokenizedText Tokenize(string text)
     {
-        var pieces = _tokenizer.EncodeToIds(text, addSpecialTokens: false); // without [CLS]/[SEP]
+        string words = string.Join(' ', BertPreTokenizer.Split(text, _lowerCase));
+        var pieces = _tokenizer.EncodeToIds(words, addSpecialTokens: false); // without [CLS]/[SEP]
         int room = MaxPositions - 2;
         bool truncated = pieces.Count > room;
         int n = Math.Min(pieces.Count, room) + 2;

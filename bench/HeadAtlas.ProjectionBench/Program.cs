@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using HeadAtlas.Projection;
+
+if (args.Length == 5 && args[0] == "mixture")
+{
+    // mixture N D OUT.npy SEED: a 20-cluster Gaussian mixture (centres ~ N(0, 4²), unit noise), float32 .npy.
+    int mn = int.Parse(args[1]), md = int.Parse(args[2]);
+    var rng = new Random(int.Parse(args[4]));
+    double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+    var centres = Enumerable.Range(0, 20 * md).Select(_ => 4 * Gauss()).ToArray();
+    var x = new float[mn * md];
+    for (int i = 0; i < mn; i++)
+    {
+        int c = rng.Next(20);
+        for (int t = 0; t < md; t++) x[i * md + t] = (float)(centres[c * md + t] + Gauss());
+    }
+    var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({mn}, {md}), }}";
+    header = header.PadRight(118 - 1) + "\n"; // 10-byte preamble + header = 128 bytes
+    using var file = File.Create(args[3]);
+    file.Write(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, 0 });
+    file.Write(System.Text.Encoding.ASCII.GetBytes(header));
+    file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()));
+    return 0;
+}
+
+if (args.Length >= 3 && args[0] == "repcheck")
+{
+    // repcheck SPREAD MAXBOX: FFT repulsion vs exact sums on 800 random points (diagnostics).
+    double spread = double.Parse(args[1]), mb = double.Parse(args[2]);
+    int rn = 800; var rr = new Random(5);
+    double G() => Math.Sqrt(-2 * Math.Log(1 - rr.NextDouble())) * Math.Cos(2 * Math.PI * rr.NextDouble());
+    var yy = new double[2 * rn];
+    for (int t = 0; t < yy.Length; t++) yy[t] = G() * spread + (t % 2 == 0 && t % 8 == 0 ? spread : 0);
+    var exact = new double[2 * rn]; double ez = 0; var ezi = new double[rn];
+    for (int i = 0; i < rn; i++) for (int j = 0; j < rn; j++) { if (i == j) continue; double dx = yy[2*i]-yy[2*j], dy = yy[2*i+1]-yy[2*j+1]; double q = 1/(1+dx*dx+dy*dy); ez += q; ezi[i] += q; exact[2*i] += q*q*dx; exact[2*i+1] += q*q*dy; }
+    var rep = new double[2 * rn];
+    var f = new FftRepulsion2D(new ParallelOptions()) { MaxBoxWidth = mb };
+    double z = f.Compute(yy, rn, rep);
+    double err = 0, norm = 0;
+    for (int t = 0; t < rep.Length; t++) { err += (rep[t]-exact[t])*(rep[t]-exact[t]); norm += exact[t]*exact[t]; }
+    Console.WriteLine($"spread {spread} maxBox {mb}: fft {f.LastSize}, Z rel err {(z-ez)/ez:E2}, force rel err {Math.Sqrt(err/norm):E2}");
+    return 0;
+}
+
+// Times the phases of our t-SNE on one input and writes the embedding as CSV.
+// usage: HeadAtlas.ProjectionBench X.npy|X.csv Y.csv [dims=2] [iterations=750] [threads=0] [perplexity=30] [maxBoxWidth=1]
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: HeadAtlas.ProjectionBench X.npy|X.csv Y.csv [dims] [iterations] [threads] [perplexity] [maxBoxWidth]");
+    return 2;
+}
+var input = PointFiles.Read(args[0]);
+int dims = args.Length > 2 ? int.Parse(args[2]) : 2;
+int iterations = args.Length > 3 ? int.Parse(args[3]) : 750;
+int threads = args.Length > 4 ? int.Parse(args[4]) : 0;
+double perplexity = args.Length > 5 ? double.Parse(args[5]) : 30;
+double maxBox = args.Length > 6 ? double.Parse(args[6]) : 1;
+var options = new TsneOptions { Dims = dims, Iterations = iterations, Threads = threads, Perplexity = perplexity, MaxBoxWidth = maxBox };
+
+var total = Stopwatch.StartNew();
+var sw = Stopwatch.StartNew();
+int k = Math.Min(input.N - 1, (int)Math.Floor(3 * perplexity));
+var graph = KnnGraph.Exact(input.Data, input.N, input.D, k, threads);
+double knn = sw.Elapsed.TotalSeconds; sw.Restart();
+var p = TsneAffinities.FromKnn(graph, perplexity, threads);
+double affinities = sw.Elapsed.TotalSeconds; sw.Restart();
+var init = Tsne.InitialPositions(input.Data, input.N, input.D, dims, options.Seed);
+double initTime = sw.Elapsed.TotalSeconds; sw.Restart();
+var y = Tsne.Optimize(p, init, options);
+double optimize = sw.Elapsed.TotalSeconds;
+double seconds = total.Elapsed.TotalSeconds;
+PointFiles.WriteCsv(args[1], y, input.N, dims);
+Console.WriteLine($"ours n={input.N} d={input.D} dims={dims} iterations={iterations}: knn {knn:F3}s, P {affinities:F3}s, init {initTime:F3}s, optimize {optimize:F3}s, total {seconds:F3}s");
+Console.WriteLine($"seconds={seconds:F4}");
+return 0;

@@ -1,0 +1,274 @@
+using HeadAtlas.Models;
+using HeadAtlas.Projection;
+
+namespace HeadAtlas.Atlas;
+
+/// <summary>
+/// Builds a run folder (docs/run-format.md) in two steps, so a caller can serve the run as soon as the first is done:
+/// <see cref="BuildBase"/> (corpus, forward pass, q/k/attention and PCA of every head; the folder appears by rename
+/// when complete) and <see cref="CompleteProjections"/> (the slow projections, one whole file at a time).
+/// Both resume: rerunning skips what exists.
+/// </summary>
+public static class AtlasBuilder
+{
+    /// <summary>Both steps.</summary>
+    public static RunManifest Build(ITransformerModel model, string corpusPath, string runDir, BuildSettings settings,
+        bool overwrite = false, IBuildProgress? progress = null, CancellationToken cancel = default)
+    {
+        var manifest = BuildBase(model, corpusPath, runDir, settings, overwrite, progress, cancel);
+        CompleteProjections(runDir, settings.TsneParallelHeads, progress, cancel);
+        return manifest;
+    }
+
+    /// <summary>
+    /// Makes sure RUN_DIR holds a complete base for this model, corpus and settings. An existing run with the same
+    /// model, corpus bytes and settings is kept as it is; one with others is an error unless
+    /// <paramref name="overwrite"/>, which builds anew and swaps. Nothing appears at RUN_DIR until the base is whole.
+    /// </summary>
+    public static RunManifest BuildBase(ITransformerModel model, string corpusPath, string runDir, BuildSettings settings,
+        bool overwrite = false, IBuildProgress? progress = null, CancellationToken cancel = default)
+    {
+        progress ??= SilentProgress.Instance;
+        runDir = RunFolder.Normalize(runDir);
+        ValidateProjections(settings.Projections);
+        var corpus = CorpusReader.Read(corpusPath); // corpus errors come before anything on disk is touched
+        RunFolder.RemoveStale(runDir);
+
+        if (Directory.Exists(runDir))
+        {
+            if (File.Exists(Path.Combine(runDir, RunReader.ManifestFile)))
+            {
+                var existing = RunReader.ReadManifest(runDir);
+                var differences = Differences(existing, model.Info, corpus.Sha256, settings);
+                if (differences.Count == 0) return existing;
+                if (!overwrite)
+                    throw new BuildInputException($"'{runDir}' holds a run built with other inputs ({string.Join("; ", differences)}); " +
+                                                  "add --overwrite to rebuild it, or choose another --out");
+            }
+            else if (Directory.EnumerateFileSystemEntries(runDir).Any())
+                throw new BuildInputException($"'{runDir}' exists and is not a HeadAtlas run (no {RunReader.ManifestFile}); choose another --out");
+        }
+
+        string partial = RunFolder.NewPartial(runDir);
+        try
+        {
+            var manifest = WriteBase(model, corpus, partial, settings, progress, cancel);
+            RunFolder.Publish(partial, runDir);
+            return manifest;
+        }
+        catch
+        {
+            RunFolder.TryDelete(partial);
+            throw;
+        }
+    }
+
+    /// <summary>Computes every projection of the manifest that has no file yet, head by head; each file appears
+    /// whole (temp name, then rename). Cancelling keeps the files already written.</summary>
+    /// <param name="parallelHeads">Heads embedded at once; the cores are shared among them.</param>
+    public static void CompleteProjections(string runDir, int parallelHeads = 1, IBuildProgress? progress = null, CancellationToken cancel = default)
+    {
+        progress ??= SilentProgress.Instance;
+        runDir = RunFolder.Normalize(runDir);
+        RunFolder.RemoveStale(runDir);
+        var manifest = RunReader.ReadManifest(runDir);
+        var settings = manifest.Settings;
+        var metric = ParseMetric(settings.Metric);
+        var todo = (from projection in manifest.Projections
+                    from head in manifest.Heads
+                    where !File.Exists(Path.Combine(runDir, head.Dir, projection + ".arrow"))
+                    select (projection, head)).ToList();
+        if (todo.Count == 0) return;
+
+        parallelHeads = Math.Clamp(parallelHeads, 1, Environment.ProcessorCount);
+        int threadsEach = Math.Max(1, Environment.ProcessorCount / parallelHeads);
+        var overall = progress.Start("projections", todo.Count);
+        int done = 0;
+        Parallelism.ForEach(todo, parallelHeads, cancel, item =>
+        {
+            string headDir = Path.Combine(runDir, item.head.Dir);
+            var (q, k, n, dHead) = RunReader.ReadQk(headDir);
+            var points = QkNormalization.JointPoints(q, k, n, dHead, settings.KeyTranslation, settings.ScaleMatching, metric); // [2N, dHead]
+            var (method, dims) = ParseProjection(item.projection);
+            float[] coords; // [2N, dims]
+            if (method == "pca") coords = Pca.Project(points, 2 * n, dHead, dims);
+            else
+            {
+                var stage = progress.Start($"t-SNE {item.head.Key}", settings.TsneIterations, transient: true);
+                var options = new TsneOptions
+                {
+                    Dims = dims, Perplexity = settings.Perplexity, Iterations = settings.TsneIterations,
+                    Seed = settings.Seed, Threads = threadsEach,
+                };
+                coords = Tsne.Embed(points, 2 * n, dHead, options, new Progress(stage), cancel);
+                stage.Complete();
+            }
+            RunWriter.WriteProjection(Path.Combine(headDir, item.projection + ".arrow"), coords, 2 * n, dims);
+            overall.Report(Interlocked.Increment(ref done));
+        });
+        overall.Complete();
+    }
+
+    private static RunManifest WriteBase(ITransformerModel model, CorpusFile corpus, string dir, BuildSettings settings,
+        IBuildProgress progress, CancellationToken cancel)
+    {
+        var info = model.Info;
+        var sentences = SelectSentences(model, corpus, settings.MaxTokens, progress, cancel);
+        var acts = HeadActivations.Extract(model, sentences, settings.BatchSize, progress, cancel);
+        int n = acts.N;
+
+        var rows = new List<SentenceRow>(sentences.Count);
+        int first = 0;
+        for (int s = 0; s < sentences.Count; s++)
+        {
+            int len = sentences[s].Tokens.Ids.Length;
+            rows.Add(new SentenceRow(s, sentences[s].Text, sentences[s].SourceLine, first, len, sentences[s].Split));
+            first += len;
+        }
+        RunWriter.WriteSentences(Path.Combine(dir, "sentences.arrow"), rows);
+        RunWriter.WriteTokens(Path.Combine(dir, "tokens.arrow"), sentences);
+
+        var heads = new List<ManifestHead>();
+        for (int l = 0; l < info.Layers; l++)
+            for (int h = 0; h < info.Heads; h++)
+                heads.Add(new ManifestHead { Layer = l, Head = h, KvHead = HeadActivations.KvHeadOf(info, h), Dir = $"heads/L{l}_H{h}" });
+
+        var metric = settings.Metric;
+        var pcas = settings.Projections.Where(p => ParseProjection(p).Method == "pca").ToList();
+        var stage = progress.Start("q, k, attention" + (pcas.Count > 0 ? " and PCA" : ""), heads.Count);
+        int done = 0;
+        Parallelism.ForEach(heads, Environment.ProcessorCount, cancel, head =>
+        {
+            string headDir = Path.Combine(dir, head.Dir);
+            Directory.CreateDirectory(headDir);
+            float[] q = acts.Queries(head.Layer, head.Head), k = acts.Keys(head.Layer, head.Head); // [N, dHead]
+            RunWriter.WriteQk(Path.Combine(headDir, "qk.arrow"), q, k, n, info.DHead);
+            RunWriter.WriteAttention(Path.Combine(headDir, "attention.arrow"), acts.Attention(head.Layer, head.Head), acts.AttentionOffsets, n);
+            if (pcas.Count > 0)
+            {
+                var points = QkNormalization.JointPoints(q, k, n, info.DHead, settings.KeyTranslation, settings.ScaleMatching, metric); // [2N, dHead]
+                foreach (var p in pcas)
+                {
+                    int dims = ParseProjection(p).Dims;
+                    RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), Pca.Project(points, 2 * n, info.DHead, dims), 2 * n, dims);
+                }
+            }
+            stage.Report(Interlocked.Increment(ref done));
+        });
+        stage.Complete();
+
+        var manifest = new RunManifest
+        {
+            CreatedUtc = DateTime.UtcNow,
+            Model = ModelOf(info),
+            Corpus = new ManifestCorpus
+            {
+                Source = corpus.Source, Sha256 = corpus.Sha256, Sentences = sentences.Count, Tokens = n,
+                TruncatedSentences = sentences.Where(s => s.Split).Select(s => s.SourceLine).Distinct().Count(),
+            },
+            Settings = SettingsOf(settings),
+            Projections = settings.Projections.ToList(),
+            Heads = heads,
+        };
+        RunWriter.WriteManifest(Path.Combine(dir, RunReader.ManifestFile), manifest);
+        return manifest;
+    }
+
+    /// <summary>The corpus as the model's sequences: over-long lines split, then cut at <paramref name="maxTokens"/>.</summary>
+    private static List<CorpusSentence> SelectSentences(ITransformerModel model, CorpusFile corpus, int maxTokens,
+        IBuildProgress progress, CancellationToken cancel)
+    {
+        var chunker = new CorpusChunker(model);
+        var sentences = new List<CorpusSentence>();
+        var stage = progress.Start("tokenizing", corpus.Lines.Count);
+        int tokens = 0, splitLines = 0, firstSplitLine = 0, linesUsed = 0;
+        bool full = false;
+        foreach (var line in corpus.Lines)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var pieces = chunker.Chunk(line);
+            foreach (var piece in pieces)
+            {
+                int len = piece.Tokens.Ids.Length;
+                if (maxTokens > 0 && tokens + len > maxTokens) { full = true; break; }
+                sentences.Add(piece);
+                tokens += len;
+            }
+            if (full) break;
+            linesUsed++;
+            if (pieces.Count > 1 && splitLines++ == 0) firstSplitLine = line.Line;
+            stage.Report(linesUsed);
+        }
+        stage.Complete();
+        if (splitLines > 0)
+            progress.Warn($"{splitLines} corpus line(s) were longer than the model's {model.Info.MaxPositions} positions and were split " +
+                          $"into pieces that fit (first: line {firstSplitLine} of {corpus.Source})");
+        if (full)
+            progress.Warn($"--max-tokens {maxTokens}: kept the first {sentences.Count} sentences ({tokens} tokens); " +
+                          $"the corpus continues from line {corpus.Lines[linesUsed].Line}");
+        if (sentences.Count == 0)
+            throw new CorpusInputException($"--max-tokens {maxTokens} leaves no sentence of '{corpus.Source}': its first sentence alone has more tokens");
+        return sentences;
+    }
+
+    public static ManifestModel ModelOf(ModelInfo info) => new()
+    {
+        Name = info.Name, Architecture = info.Architecture, Layers = info.Layers, Heads = info.Heads, KvHeads = info.KvHeads,
+        DHead = info.DHead, DModel = info.DModel, MaxPositions = info.MaxPositions,
+    };
+
+    public static ManifestSettings SettingsOf(BuildSettings s) => new()
+    {
+        Seed = s.Seed, MaxTokens = s.MaxTokens, KeyTranslation = s.KeyTranslation, ScaleMatching = s.ScaleMatching,
+        Metric = s.Metric == Metric.Cosine ? "cosine" : "euclidean", Perplexity = s.Perplexity, TsneIterations = s.TsneIterations,
+    };
+
+    public static Metric ParseMetric(string name) => name switch
+    {
+        "cosine" => Metric.Cosine,
+        "euclidean" => Metric.Euclidean,
+        _ => throw new BuildInputException($"unknown metric '{name}'; expected cosine or euclidean"),
+    };
+
+    /// <summary>"pca2d" → ("pca", 2). Methods: pca, tsne; dims 2 or 3.</summary>
+    public static (string Method, int Dims) ParseProjection(string name)
+    {
+        if (name.Length >= 4 && name.EndsWith('d') && name[^2] is '2' or '3')
+        {
+            string method = name[..^2];
+            if (method is "pca" or "tsne") return (method, name[^2] - '0');
+        }
+        throw new BuildInputException($"unknown projection '{name}'; expected pca2d, pca3d, tsne2d or tsne3d");
+    }
+
+    private static void ValidateProjections(IReadOnlyList<string> projections)
+    {
+        foreach (var p in projections) ParseProjection(p);
+        if (projections.Distinct().Count() != projections.Count) throw new BuildInputException("a projection is listed twice");
+    }
+
+    /// <summary>What differs between an existing run and the requested build, in words; empty when it can be resumed.</summary>
+    private static List<string> Differences(RunManifest existing, ModelInfo info, string sha256, BuildSettings settings)
+    {
+        var d = new List<string>();
+        if (existing.Model != ModelOf(info)) d.Add($"model {existing.Model.Name} ({existing.Model.Architecture}) vs {info.Name} ({info.Architecture})");
+        if (existing.Corpus.Sha256 != sha256) d.Add($"corpus {existing.Corpus.Source} (sha256 {existing.Corpus.Sha256[..12]}…) vs a corpus with sha256 {sha256[..12]}…");
+        var want = SettingsOf(settings);
+        var have = existing.Settings;
+        if (have.Seed != want.Seed) d.Add($"seed {have.Seed} vs {want.Seed}");
+        if (have.MaxTokens != want.MaxTokens) d.Add($"max tokens {have.MaxTokens} vs {want.MaxTokens}");
+        if (have.KeyTranslation != want.KeyTranslation) d.Add($"key translation {have.KeyTranslation} vs {want.KeyTranslation}");
+        if (have.ScaleMatching != want.ScaleMatching) d.Add($"scale matching {have.ScaleMatching} vs {want.ScaleMatching}");
+        if (have.Metric != want.Metric) d.Add($"metric {have.Metric} vs {want.Metric}");
+        if (have.Perplexity != want.Perplexity) d.Add($"perplexity {have.Perplexity} vs {want.Perplexity}");
+        if (have.TsneIterations != want.TsneIterations) d.Add($"t-SNE iterations {have.TsneIterations} vs {want.TsneIterations}");
+        if (!existing.Projections.SequenceEqual(settings.Projections))
+            d.Add($"projections [{string.Join(", ", existing.Projections)}] vs [{string.Join(", ", settings.Projections)}]");
+        return d;
+    }
+
+    private sealed class Progress(IProgressStage stage) : IProgress<int>
+    {
+        public void Report(int value) => stage.Report(value);
+    }
+}

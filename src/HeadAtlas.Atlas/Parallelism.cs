@@ -1,0 +1,22 @@
+using System.Runtime.ExceptionServices;
+
+namespace HeadAtlas.Atlas;
+
+internal static class Parallelism
+{
+    /// <summary>Parallel.ForEach that rethrows the first failure as itself (a CorpusInputException or a
+    /// cancellation stays what it is) rather than wrapped in an AggregateException.</summary>
+    public static void ForEach<T>(IEnumerable<T> items, int degree, CancellationToken cancel, Action<T> body)
+    {
+        try
+        {
+            Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = cancel }, body);
+        }
+        catch (AggregateException e)
+        {
+            var first = e.Flatten().InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException)
+                        ?? e.Flatten().InnerExceptions[0];
+            ExceptionDispatchInfo.Capture(first).Throw();
+        }
+    }
+}

@@ -1,0 +1,253 @@
+namespace HeadAtlas.Projection;
+
+/// <summary>
+/// Repulsive t-SNE forces in 2D by FFT-accelerated interpolation (after Linderman et al. 2019, "Fast
+/// interpolation-based t-SNE"). The embedding's bounding square is cut into boxes with <see cref="NodesPerBox"/>
+/// equispaced interpolation nodes per box and axis, which together form one uniform grid of nodes. Each point's
+/// charges are spread onto the 3×3 nodes of its box with Lagrange weights; the grid is convolved with the kernel
+/// K(r) = 1/(1+r²)² by FFT (zero-padded to L = 2·nodes, so the circular convolution is the linear one); the
+/// potentials are read back at each point with the same weights.
+/// Three charges 1, x, y under K₂ = 1/(1+r²)² give the forces Σⱼ q²ᵢⱼ(yᵢ − yⱼ) = yᵢφ₁ − (φ₂, φ₃); a fourth,
+/// 1 under K₁ = 1/(1+r²), gives Z = Σᵢⱼ qᵢⱼ directly (openTSNE's split: deriving Z from K₂ alone needs a
+/// cancellation that float grids cannot afford on sparse, wide embeddings). The four real grids travel as two
+/// complex ones; the pair with different kernels is separated in frequency space by Hermitian symmetry.
+/// Coordinates are taken relative to the grid's centre to keep the cancellation in the forces small.
+/// </summary>
+internal sealed class FftRepulsion2D
+{
+    public const int NodesPerBox = 3;
+    /// <summary>Largest box side in embedding units (openTSNE/FIt-SNE use 1).</summary>
+    public double MaxBoxWidth { get; init; } = 1.0;
+    public int MinFftSize { get; init; } = 128;
+
+    private readonly ParallelOptions parallel;
+    private Fft2D? fft;
+    private float[] gridARe = [], gridAIm = [], gridBRe = [], gridBIm = [], kernelHat = [];
+    private double gridX0, gridY0, gridExtent;
+    private int gridBoxes;
+    /// <summary>FFT size used by the last call (for diagnostics).</summary>
+    public int LastSize => fft?.L ?? 0;
+
+    public FftRepulsion2D(ParallelOptions parallel) => this.parallel = parallel;
+
+    /// <summary>
+    /// y: [n, 2] positions. Writes rep[n, 2] = Σⱼ q²ᵢⱼ(yᵢ − yⱼ) (not yet divided by Z) and returns Z = Σ_{i≠j} qᵢⱼ.
+    /// </summary>
+    public double Compute(double[] y, int n, double[] rep)
+    {
+        double minX = double.MaxValue, maxX = double.MinValue, minY = double.MaxValue, maxY = double.MinValue;
+        for (int i = 0; i < n; i++)
+        {
+            minX = Math.Min(minX, y[2 * i]); maxX = Math.Max(maxX, y[2 * i]);
+            minY = Math.Min(minY, y[2 * i + 1]); maxY = Math.Max(maxY, y[2 * i + 1]);
+        }
+        double extent = Math.Max(Math.Max(maxX - minX, maxY - minY), 1e-12);
+        if (!GridCovers(minX, maxX, minY, maxY, extent)) PlaceGrid(minX, maxX, minY, maxY, extent);
+        int l = fft!.L, boxes = gridBoxes, m = boxes * NodesPerBox;
+        double boxWidth = gridExtent / boxes;
+        double x0 = gridX0, y0 = gridY0;
+        // Coordinates relative to the grid centre keep the cancellations in the sums below small.
+        double cx = x0 + 0.5 * gridExtent, cy = y0 + 0.5 * gridExtent;
+
+        // Per point: box cell and the 3 Lagrange weights along each axis.
+        var cell = new int[2 * n];                   // [n, 2] index of the first node of the point's box
+        var weights = new double[2 * n * NodesPerBox]; // [n, 2, 3]
+        Parallel.For(0, (n + 1023) / 1024, parallel, chunk =>
+        {
+            int end = Math.Min(n, (chunk + 1) * 1024);
+            for (int i = chunk * 1024; i < end; i++)
+                for (int a = 0; a < 2; a++)
+                {
+                    double u = (y[2 * i + a] - (a == 0 ? x0 : y0)) / boxWidth;
+                    int b = Math.Clamp((int)Math.Floor(u), 0, boxes - 1);
+                    cell[2 * i + a] = b * NodesPerBox;
+                    LagrangeWeights(u - b, weights.AsSpan((2 * i + a) * NodesPerBox, NodesPerBox));
+                }
+        });
+
+        // Spread the four charges (sequential: scattered adds in a fixed order keep it deterministic).
+        Array.Clear(gridARe); Array.Clear(gridAIm); Array.Clear(gridBRe); Array.Clear(gridBIm);
+        for (int i = 0; i < n; i++)
+        {
+            double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
+            int gx = cell[2 * i], gy = cell[2 * i + 1];
+            for (int s = 0; s < NodesPerBox; s++)
+            {
+                double wy = weights[(2 * i + 1) * NodesPerBox + s];
+                int row = (gy + s) * l + gx;
+                for (int t = 0; t < NodesPerBox; t++)
+                {
+                    double w = wy * weights[2 * i * NodesPerBox + t];
+                    gridARe[row + t] += (float)w;
+                    gridAIm[row + t] += (float)(w * px);
+                    gridBRe[row + t] += (float)(w * py);
+                    gridBIm[row + t] += (float)w;
+                }
+            }
+        }
+
+        Convolve(ref gridARe, ref gridAIm, m, mixed: false);
+        Convolve(ref gridBRe, ref gridBIm, m, mixed: true);
+
+        // Gather potentials and form forces and each point's share of Z.
+        var zPart = new double[n];
+        Parallel.For(0, (n + 1023) / 1024, parallel, chunk =>
+        {
+            int end = Math.Min(n, (chunk + 1) * 1024);
+            for (int i = chunk * 1024; i < end; i++)
+            {
+                double p1 = 0, p2 = 0, p3 = 0, p4 = 0;
+                int gx = cell[2 * i], gy = cell[2 * i + 1];
+                for (int s = 0; s < NodesPerBox; s++)
+                {
+                    double wy = weights[(2 * i + 1) * NodesPerBox + s];
+                    int row = (gy + s) * l + gx;
+                    for (int t = 0; t < NodesPerBox; t++)
+                    {
+                        double w = wy * weights[2 * i * NodesPerBox + t];
+                        p1 += w * gridARe[row + t];
+                        p2 += w * gridAIm[row + t];
+                        p3 += w * gridBRe[row + t];
+                        p4 += w * gridBIm[row + t];
+                    }
+                }
+                double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
+                rep[2 * i] = px * p1 - p2;
+                rep[2 * i + 1] = py * p1 - p3;
+                zPart[i] = p4 - 1; // −1: the point's own q = 1
+            }
+        });
+        double z = 0;
+        for (int i = 0; i < n; i++) z += zPart[i];
+        return z;
+    }
+
+    /// <summary>The current grid can be kept while it holds every point and is not much larger than the embedding
+    /// (re-placing it costs an extra FFT for the kernel, so it is kept across iterations when possible).</summary>
+    private bool GridCovers(double minX, double maxX, double minY, double maxY, double extent)
+    {
+        if (fft is null) return false;
+        double x1 = gridX0 + gridExtent, y1 = gridY0 + gridExtent;
+        if (minX < gridX0 || minY < gridY0 || maxX >= x1 || maxY >= y1) return false;
+        return extent > gridExtent / 1.5;
+    }
+
+    /// <summary>Places a square grid over the points with a margin, on the smallest power-of-two FFT whose boxes are at
+    /// most MaxBoxWidth wide, and computes the kernel's spectrum for it.</summary>
+    private void PlaceGrid(double minX, double maxX, double minY, double maxY, double extent)
+    {
+        int l = MinFftSize;
+        while ((l / (2 * NodesPerBox)) * MaxBoxWidth < extent * 1.0001) l *= 2;
+        int boxes = l / (2 * NodesPerBox);
+        // Margin for the embedding to grow into, but never boxes wider than the limit.
+        double gridSide = Math.Min(extent * 1.2, boxes * MaxBoxWidth);
+        gridSide = Math.Max(gridSide, extent * 1.0001);
+        gridX0 = 0.5 * (minX + maxX) - 0.5 * gridSide;
+        gridY0 = 0.5 * (minY + maxY) - 0.5 * gridSide;
+        gridExtent = gridSide;
+        gridBoxes = boxes;
+        if (fft is null || fft.L != l)
+        {
+            fft = new Fft2D(l);
+            gridARe = new float[l * l]; gridAIm = new float[l * l];
+            gridBRe = new float[l * l]; gridBIm = new float[l * l];
+            kernelHat = new float[l * l];
+            kernelRe = new float[l * l]; kernelIm = new float[l * l];
+            kernelPlus = new float[l * l]; kernelMinus = new float[l * l];
+            mixRe = new float[l * l]; mixIm = new float[l * l];
+        }
+        MakeKernel(l, boxes * NodesPerBox, gridSide / boxes / NodesPerBox);
+    }
+
+    private float[] kernelRe = [], kernelIm = [];
+
+    /// <summary>Weights of the Lagrange polynomials through nodes at (t + ½)/3, t = 0..2, evaluated at u ∈ [0, 1].</summary>
+    private static void LagrangeWeights(double u, Span<double> w)
+    {
+        const double a = 1.0 / 6, b = 0.5, c = 5.0 / 6, h = 1.0 / 3;
+        w[0] = (u - b) * (u - c) / (2 * h * h);
+        w[1] = -(u - a) * (u - c) / (h * h);
+        w[2] = (u - a) * (u - b) / (2 * h * h);
+    }
+
+    /// <summary>Spectra of K₂ and K₁ on node offsets, embedded circulantly in L×L, divided by L² (the inverse FFT's
+    /// factor); also their half sum and half difference for the mixed product.</summary>
+    private void MakeKernel(int l, int m, double spacing)
+    {
+        var k2 = KernelSpectrum(l, m, spacing, squared: true);
+        var k1 = KernelSpectrum(l, m, spacing, squared: false);
+        for (int t = 0; t < k2.Length; t++)
+        {
+            kernelHat[t] = k2[t];
+            kernelPlus[t] = 0.5f * (k2[t] + k1[t]);
+            kernelMinus[t] = 0.5f * (k2[t] - k1[t]);
+        }
+    }
+
+    private float[] KernelSpectrum(int l, int m, double spacing, bool squared)
+    {
+        var re = kernelRe;
+        var im = kernelIm;
+        Array.Clear(re); Array.Clear(im);
+        for (int r = 0; r < l; r++)
+        {
+            int dr = r < m ? r : r > l - m ? r - l : int.MaxValue;
+            if (dr == int.MaxValue) continue;
+            for (int c = 0; c < l; c++)
+            {
+                int dc = c < m ? c : c > l - m ? c - l : int.MaxValue;
+                if (dc == int.MaxValue) continue;
+                double q = 1 / (1 + ((double)dr * dr + (double)dc * dc) * spacing * spacing);
+                re[r * l + c] = (float)(squared ? q * q : q);
+            }
+        }
+        fft!.ForwardTransposed(ref re, ref im, l, parallel);
+        kernelRe = re; kernelIm = im;
+        var spectrum = new float[l * l];
+        float scale = 1f / ((float)l * l);
+        for (int i = 0; i < re.Length; i++) spectrum[i] = re[i] * scale; // imaginary part is zero: the kernel is even
+        return spectrum;
+    }
+
+    private float[] kernelPlus = [], kernelMinus = [], mixRe = [], mixIm = [];
+
+    /// <summary>Convolves two real grids at once (packed as real and imaginary parts): both with K₂, or with
+    /// <paramref name="mixed"/> the real part with K₂ and the imaginary part with K₁.</summary>
+    private void Convolve(ref float[] re, ref float[] im, int m, bool mixed)
+    {
+        fft!.ForwardTransposed(ref re, ref im, m, parallel);
+        int l = fft.L;
+        float[] reArr = re, imArr = im; // ref parameters cannot be captured
+        if (!mixed)
+        {
+            var k = kernelHat;
+            Parallel.For(0, l, parallel, row =>
+            {
+                var kr = k.AsSpan(row * l, l);
+                var rr = reArr.AsSpan(row * l, l);
+                var ii = imArr.AsSpan(row * l, l);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(rr, kr, rr);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(ii, kr, ii);
+            });
+        }
+        else
+        {
+            // S = FFT(a + ib). FFT(a) = (S[f] + conj S[−f])/2, FFT(b) = (S[f] − conj S[−f])/2i, so
+            // FFT(a)·K₂ + i·FFT(b)·K₁ = S[f]·(K₂+K₁)/2 + conj S[−f]·(K₂−K₁)/2.
+            float[] outRe = mixRe, outIm = mixIm, plus = kernelPlus, minus = kernelMinus;
+            Parallel.For(0, l, parallel, row =>
+            {
+                int partnerRow = (l - row) % l;
+                for (int c = 0; c < l; c++)
+                {
+                    int f = row * l + c, g = partnerRow * l + (l - c) % l;
+                    outRe[f] = reArr[f] * plus[f] + reArr[g] * minus[f];
+                    outIm[f] = imArr[f] * plus[f] - imArr[g] * minus[f];
+                }
+            });
+            (re, mixRe) = (mixRe, re);
+            (im, mixIm) = (mixIm, im);
+        }
+        fft.InverseFromTransposed(ref re, ref im, m, parallel);
+    }
+}

@@ -1,0 +1,106 @@
+namespace HeadAtlas.Projection;
+
+/// <summary>Sparse symmetric input affinities P of t-SNE, in compressed rows (CSR). Sums to 1.</summary>
+public sealed class SparseAffinities
+{
+    public int N { get; }
+    /// <summary>Row starts into <see cref="Columns"/>/<see cref="Values"/>. [n + 1]</summary>
+    public int[] RowStart { get; }
+    /// <summary>Column of each stored entry, ascending within a row. [nnz]</summary>
+    public int[] Columns { get; }
+    /// <summary>pᵢⱼ of each stored entry. [nnz]</summary>
+    public double[] Values { get; }
+
+    public SparseAffinities(int n, int[] rowStart, int[] columns, double[] values)
+    {
+        N = n; RowStart = rowStart; Columns = columns; Values = values;
+    }
+}
+
+/// <summary>
+/// Perplexity calibration: each point gets a Gaussian over its k nearest neighbours whose precision β is found by
+/// binary search so that the entropy of pⱼ|ᵢ equals log(perplexity); then P = (P_cond + P_condᵀ) / (2n).
+/// </summary>
+public static class TsneAffinities
+{
+    /// <summary>
+    /// Conditional probabilities of one point from the squared distances to its neighbours.
+    /// Writes p (sums to 1) and returns (β, entropy in nats).
+    /// </summary>
+    public static (double Beta, double Entropy) Calibrate(ReadOnlySpan<double> squaredDistances, double perplexity, Span<double> p,
+        double tolerance = 1e-5, int maxSteps = 200)
+    {
+        int k = squaredDistances.Length;
+        double target = Math.Log(perplexity);
+        double dMin = double.MaxValue;
+        foreach (var v in squaredDistances) dMin = Math.Min(dMin, v);
+        // Shifting by the nearest distance leaves the normalized distribution unchanged and keeps exp() in range.
+        double beta = 1, lo = 0, hi = double.PositiveInfinity, entropy = 0;
+        for (int step = 0; step < maxSteps; step++)
+        {
+            double sum = 0, weighted = 0;
+            for (int j = 0; j < k; j++)
+            {
+                double shifted = squaredDistances[j] - dMin;
+                double e = Math.Exp(-beta * shifted);
+                p[j] = e;
+                sum += e;
+                weighted += e * shifted;
+            }
+            entropy = Math.Log(sum) + beta * weighted / sum;
+            for (int j = 0; j < k; j++) p[j] /= sum;
+            if (Math.Abs(entropy - target) < tolerance) break;
+            if (entropy > target) { lo = beta; beta = double.IsPositiveInfinity(hi) ? beta * 2 : 0.5 * (beta + hi); }
+            else { hi = beta; beta = 0.5 * (beta + lo); }
+        }
+        return (beta, entropy);
+    }
+
+    /// <summary>Builds the symmetric P from a kNN graph (distances euclidean; the Gaussian uses their squares).</summary>
+    public static SparseAffinities FromKnn(KnnGraph graph, double perplexity, int threads = 0)
+    {
+        int n = graph.N, k = graph.K;
+        var conditional = new double[n * k]; // [n, k] pⱼ|ᵢ
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        Parallel.For(0, n, options, i =>
+        {
+            Span<double> sq = stackalloc double[k];
+            for (int j = 0; j < k; j++) { double dist = graph.Distances[i * k + j]; sq[j] = dist * dist; }
+            Calibrate(sq, perplexity, conditional.AsSpan(i * k, k));
+        });
+
+        // Symmetrize: each directed entry i→j contributes pⱼ|ᵢ/(2n) to both (i, j) and (j, i).
+        var counts = new int[n + 1];
+        for (int i = 0; i < n; i++)
+            for (int s = 0; s < k; s++) { counts[i + 1]++; counts[graph.Indices[i * k + s] + 1]++; }
+        for (int i = 0; i < n; i++) counts[i + 1] += counts[i];
+        var fill = counts[..n].ToArray();
+        var cols = new int[counts[n]];
+        var vals = new double[counts[n]];
+        for (int i = 0; i < n; i++)
+            for (int s = 0; s < k; s++)
+            {
+                int j = graph.Indices[i * k + s];
+                double v = conditional[i * k + s] / (2.0 * n);
+                cols[fill[i]] = j; vals[fill[i]++] = v;
+                cols[fill[j]] = i; vals[fill[j]++] = v;
+            }
+
+        // Sort each row by column and merge duplicates (a mutual neighbour pair appears twice).
+        var rowStart = new int[n + 1];
+        var outCols = new List<int>(cols.Length);
+        var outVals = new List<double>(cols.Length);
+        for (int i = 0; i < n; i++)
+        {
+            int a = counts[i], b = counts[i + 1];
+            Array.Sort(cols, vals, a, b - a);
+            for (int t = a; t < b; t++)
+            {
+                if (outCols.Count > rowStart[i] && outCols[^1] == cols[t]) outVals[^1] += vals[t];
+                else { outCols.Add(cols[t]); outVals.Add(vals[t]); }
+            }
+            rowStart[i + 1] = outCols.Count;
+        }
+        return new SparseAffinities(n, rowStart, outCols.ToArray(), outVals.ToArray());
+    }
+}

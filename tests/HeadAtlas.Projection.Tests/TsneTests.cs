@@ -1,0 +1,174 @@
+using HeadAtlas.Projection;
+
+namespace HeadAtlas.Projection.Tests;
+
+public class TsneTests
+{
+    /// <summary>c Gaussian clusters in d dims, centres far apart. Returns data [n, d] and labels [n].</summary>
+    internal static (float[] Data, int[] Labels) Clusters(int n, int d, int c, double separation, int seed)
+    {
+        var rng = new Random(seed);
+        var centres = new double[c * d];
+        for (int t = 0; t < centres.Length; t++) centres[t] = PcaTests.Gauss(rng) * separation;
+        var data = new float[n * d];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % c;
+            for (int t = 0; t < d; t++) data[i * d + t] = (float)(centres[labels[i] * d + t] + PcaTests.Gauss(rng));
+        }
+        return (data, labels);
+    }
+
+    /// <summary>Fraction of points whose nearest neighbour in y [n, dims] has the same label (brute force).</summary>
+    internal static double NearestNeighbourAccuracy(float[] y, int n, int dims, int[] labels)
+    {
+        int hits = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int best = -1; double bestD = double.MaxValue;
+            for (int j = 0; j < n; j++)
+            {
+                if (j == i) continue;
+                double s = 0;
+                for (int a = 0; a < dims; a++) { double diff = y[i * dims + a] - y[j * dims + a]; s += diff * diff; }
+                if (s < bestD) { bestD = s; best = j; }
+            }
+            if (labels[best] == labels[i]) hits++;
+        }
+        return hits / (double)n;
+    }
+
+    [Theory]
+    [InlineData(5.0)]
+    [InlineData(30.0)]
+    [InlineData(2.5)]
+    public void CalibrationHitsTargetEntropy(double perplexity)
+    {
+        var rng = new Random(1);
+        var sq = Enumerable.Range(0, 90).Select(_ => rng.NextDouble() * 50 + 3).ToArray();
+        var p = new double[sq.Length];
+        var (beta, entropy) = TsneAffinities.Calibrate(sq, perplexity, p);
+        Assert.Equal(Math.Log(perplexity), entropy, 1e-4);
+        // Independent check of the returned distribution: normalized, Gaussian in the distance, and its entropy.
+        Assert.Equal(1.0, p.Sum(), 1e-12);
+        double h = -p.Where(v => v > 0).Sum(v => v * Math.Log(v));
+        Assert.Equal(Math.Log(perplexity), h, 1e-4);
+        Assert.Equal(Math.Exp(-beta * (sq[0] - sq[1])), p[0] / p[1], 1e-9);
+    }
+
+    [Fact]
+    public void AffinitiesAreSymmetricAndSumToOne()
+    {
+        var (data, _) = Clusters(200, 5, 3, 4, 2);
+        var graph = KnnGraph.Exact(data, 200, 5, 30);
+        var p = TsneAffinities.FromKnn(graph, 10);
+        Assert.Equal(1.0, p.Values.Sum(), 1e-9);
+        var dict = new Dictionary<(int, int), double>();
+        for (int i = 0; i < p.N; i++)
+            for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++) dict[(i, p.Columns[e])] = p.Values[e];
+        foreach (var ((i, j), v) in dict) Assert.Equal(v, dict[(j, i)], 15);
+    }
+
+    /// <summary>Reference: Σⱼ q²ᵢⱼ(yᵢ − yⱼ) and Z by the exact O(n²) double sums.</summary>
+    private static (double[] Rep, double Z) ExactRepulsion(double[] y, int n, int dims)
+    {
+        var rep = new double[n * dims];
+        double z = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                if (i == j) continue;
+                double r2 = 0;
+                for (int a = 0; a < dims; a++) { double diff = y[i * dims + a] - y[j * dims + a]; r2 += diff * diff; }
+                double q = 1 / (1 + r2);
+                z += q;
+                for (int a = 0; a < dims; a++) rep[i * dims + a] += q * q * (y[i * dims + a] - y[j * dims + a]);
+            }
+        return (rep, z);
+    }
+
+    // Interpolation error grows with the box width relative to the point spacing: a dense cloud (t-SNE's case) is
+    // accurate with boxes of width 1 (FIt-SNE's default); a sparse, wide one needs narrower boxes.
+    [Theory]
+    [InlineData(0.01, 1.0)]
+    [InlineData(3.0, 1.0)]
+    [InlineData(40.0, 0.5)]
+    public void FftRepulsionMatchesExactSums(double spread, double maxBoxWidth)
+    {
+        int n = 800;
+        var rng = new Random(5);
+        var y = new double[2 * n];
+        for (int t = 0; t < y.Length; t++) y[t] = PcaTests.Gauss(rng) * spread + (t % 2 == 0 && t % 8 == 0 ? spread : 0);
+        var (refRep, refZ) = ExactRepulsion(y, n, 2);
+        var rep = new double[2 * n];
+        var fft = new FftRepulsion2D(new ParallelOptions { MaxDegreeOfParallelism = 2 }) { MaxBoxWidth = maxBoxWidth };
+        double z = fft.Compute(y, n, rep);
+        Assert.Equal(refZ, z, refZ * 5e-3);
+        double err = 0, norm = 0;
+        for (int t = 0; t < rep.Length; t++) { err += (rep[t] - refRep[t]) * (rep[t] - refRep[t]); norm += refRep[t] * refRep[t]; }
+        Assert.True(Math.Sqrt(err / norm) < 1e-2, $"relative force error {Math.Sqrt(err / norm)}");
+    }
+
+    [Fact]
+    public void BarnesHutRepulsionMatchesExactSums()
+    {
+        int n = 700;
+        var rng = new Random(6);
+        var y = new double[3 * n];
+        for (int t = 0; t < y.Length; t++) y[t] = PcaTests.Gauss(rng) * 5;
+        var (refRep, refZ) = ExactRepulsion(y, n, 3);
+        var rep = new double[3 * n];
+        var bh = new BarnesHutRepulsion(new ParallelOptions()) { Theta = 0.2 };
+        double z = bh.Compute(y, n, rep);
+        Assert.Equal(refZ, z, refZ * 2e-3);
+        double err = 0, norm = 0;
+        for (int t = 0; t < rep.Length; t++) { err += (rep[t] - refRep[t]) * (rep[t] - refRep[t]); norm += refRep[t] * refRep[t]; }
+        Assert.True(Math.Sqrt(err / norm) < 1e-2, $"relative force error {Math.Sqrt(err / norm)}");
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void SeparatedClustersStaySeparated(int dims)
+    {
+        int n = 600, d = 20;
+        var (data, labels) = Clusters(n, d, 6, 6, 7);
+        var y = Tsne.Embed(data, n, d, new TsneOptions { Dims = dims, Perplexity = 20, Iterations = 500, Seed = 1 });
+        Assert.Equal(n * dims, y.Length);
+        Assert.All(y, v => Assert.True(float.IsFinite(v)));
+        Assert.True(NearestNeighbourAccuracy(y, n, dims, labels) >= 0.99);
+    }
+
+    [Fact]
+    public void SameSeedGivesSameBitsWhateverTheThreads()
+    {
+        int n = 700, d = 10;
+        var (data, _) = Clusters(n, d, 4, 5, 8);
+        var a = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 1 });
+        var b = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 2 });
+        var c = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 2 });
+        Assert.Equal(a, b);
+        Assert.Equal(b, c);
+    }
+
+    [Fact]
+    public void KlDivergenceDecreases()
+    {
+        int n = 500, d = 10;
+        var (data, _) = Clusters(n, d, 5, 3, 9);
+        var options = new TsneOptions { Iterations = 600, Seed = 2, Perplexity = 25 };
+        var graph = KnnGraph.Exact(data, n, d, 75);
+        var p = TsneAffinities.FromKnn(graph, options.Perplexity);
+        var init = Tsne.InitialPositions(data, n, d, 2, options.Seed);
+        var kl = new List<double>();
+        Tsne.Optimize(p, init, options, onIteration: (iter, y) =>
+        {
+            if (iter % 100 == 99) kl.Add(Tsne.KlDivergence(p, y.Select(v => (float)v).ToArray(), 2));
+        });
+        double klInit = Tsne.KlDivergence(p, init, 2);
+        // After early exaggeration (iterations 250+) the plain KL must keep falling; overall far below the start.
+        Assert.True(kl[^1] < 0.5 * klInit, $"KL {klInit} → {kl[^1]}");
+        for (int t = 3; t < kl.Count; t++) Assert.True(kl[t] <= kl[t - 1] + 1e-3, $"KL rose: {string.Join(", ", kl)}");
+    }
+}

@@ -1,0 +1,47 @@
+// Small, stable hooks for tests and scripts: window.__headatlas.state and a few read-only queries.
+// Nothing here drives the app; tests act through real mouse events at the positions these report.
+
+export interface Hovered { token: number; kind: 'query' | 'key'; text: string; position: number; sentence: number }
+export interface AttentionLine { query: number; key: number; weight: number }
+export interface CellRect { layer: number; head: number; x: number; y: number; width: number; height: number }
+
+export const state = {
+  view: 'loading' as 'loading' | 'matrix' | 'head' | 'error',
+  layer: -1,
+  head: -1,
+  projection: 'pca2d',
+  colorBy: 'kind' as 'kind' | 'position',
+  /** points in the canvas of the current view at its last frame */
+  pointsDrawn: 0,
+  frames: 0,
+  /** true once the current view's data are loaded and drawn */
+  ready: false,
+  hovered: null as Hovered | null,
+  /** the clicked query token (global token index) and its sentence */
+  selected: null as { token: number; sentence: number } | null,
+  /** the lines drawn from the selected query to its top keys (global token indices) */
+  lines: [] as AttentionLine[],
+  /** projections per head ready at the last manifest poll */
+  ready_projections: {} as Record<string, string[]>,
+  error: null as string | null,
+};
+
+/** Set by the view that is showing. Positions are page CSS pixels (for page.mouse). */
+export const providers = {
+  /** row 0..2N−1 of the current head's projection (queries, then keys) */
+  pointScreen: (_row: number): { x: number; y: number } | null => null,
+  /** [x0, y0, x1, y1, …] for every row */
+  screenPoints: (): number[] => [],
+  matrixCells: (): CellRect[] => [],
+};
+
+declare global {
+  interface Window { __headatlas: unknown }
+}
+
+window.__headatlas = {
+  state,
+  pointScreen: (row: number) => providers.pointScreen(row),
+  screenPoints: () => providers.screenPoints(),
+  matrixCells: () => providers.matrixCells(),
+};
