@@ -18,12 +18,18 @@ public static class Program
         };
         try
         {
-            return root.Parse(args).Invoke();
+            // Our handler, not System.CommandLine's: a user's mistake prints one line, not a stack trace.
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (UserErrors.IsUserError(e))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("interrupted");
+            return 130;
         }
     }
 }

@@ -24,20 +24,24 @@ internal sealed class BarnesHutRepulsion
     public double Compute(double[] y, int n, double[] rep)
     {
         Build(y, n);
+        // Plain arrays for the traversal (List indexers cost a bounds and version check each).
+        double[] com = this.com.ToArray(), half = this.half.ToArray();
+        int[] count = this.count.ToArray(), firstChild = this.firstChild.ToArray(), leafStart = this.leafStart.ToArray(), order = this.order;
         var zPart = new double[n];
         double theta2 = Theta * Theta;
         Parallel.For(0, (n + 255) / 256, parallel, chunk =>
         {
-            var stack = new Stack<int>();
+            var stack = new int[8 * MaxDepth + 16]; // depth-first: at most 7 pending siblings per level
             int end = Math.Min(n, (chunk + 1) * 256);
             for (int i = chunk * 256; i < end; i++)
             {
                 double yx = y[3 * i], yy = y[3 * i + 1], yz = y[3 * i + 2];
                 double fx = 0, fy = 0, fz = 0, zSum = 0;
-                stack.Push(0);
-                while (stack.Count > 0)
+                int top = 0;
+                stack[top++] = 0;
+                while (top > 0)
                 {
-                    int node = stack.Pop();
+                    int node = stack[--top];
                     int cnt = count[node];
                     if (cnt == 0) continue;
                     if (firstChild[node] < 0)
@@ -65,7 +69,7 @@ internal sealed class BarnesHutRepulsion
                         fx += q2 * cx; fy += q2 * cy; fz += q2 * cz;
                     }
                     else
-                        for (int c = 7; c >= 0; c--) stack.Push(firstChild[node] + c);
+                        for (int c = 7; c >= 0; c--) stack[top++] = firstChild[node] + c;
                 }
                 rep[3 * i] = fx; rep[3 * i + 1] = fy; rep[3 * i + 2] = fz;
                 zPart[i] = zSum;

@@ -24,8 +24,8 @@ public sealed class PcaModel
         Mean = mean; Components = components; ExplainedVariance = variance; InputDims = d; Dims = dims;
     }
 
-    /// <summary>Fits the top <paramref name="dims"/> axes of row-major data [n, d].</summary>
-    public static PcaModel Fit(ReadOnlySpan<float> data, int n, int d, int dims)
+    /// <summary>Fits the top <paramref name="dims"/> axes of row-major data [n, d]; <paramref name="threads"/> 0 = all cores.</summary>
+    public static PcaModel Fit(ReadOnlySpan<float> data, int n, int d, int dims, int threads = 0)
     {
         if (n < 1 || d < 1) throw new ArgumentException($"PCA needs at least one point and one column (got n={n}, d={d})");
         if (data.Length != (long)n * d) throw new ArgumentException($"data has {data.Length} values, expected n·d = {n}·{d}");
@@ -39,7 +39,7 @@ public sealed class PcaModel
         }
         for (int j = 0; j < d; j++) mean[j] /= n;
 
-        var cov = Covariance(data, n, d, mean); // [d, d], full symmetric
+        var cov = Covariance(data, n, d, mean, threads); // [d, d], full symmetric
         var evd = Matrix<double>.Build.DenseOfColumnMajor(d, d, cov).Evd(Symmetricity.Symmetric);
         // MathNet returns eigenvalues in ascending order for symmetric matrices; sort explicitly to be safe.
         var values = evd.EigenValues.Select(v => v.Real).ToArray();
@@ -83,13 +83,14 @@ public sealed class PcaModel
     /// <summary>Sample covariance (divisor n − 1) of [n, d] around <paramref name="mean"/>, in double. Returns [d, d].
     /// Rows are summed in fixed chunks whose partial sums are added in chunk order, so the result does not
     /// depend on thread scheduling.</summary>
-    private static double[] Covariance(ReadOnlySpan<float> data, int n, int d, double[] mean)
+    private static double[] Covariance(ReadOnlySpan<float> data, int n, int d, double[] mean, int threads)
     {
         const int chunk = 2048;
         int chunks = (n + chunk - 1) / chunk;
         var partial = new double[chunks][];
         var copy = data.ToArray(); // lambdas cannot capture spans
-        Parallel.For(0, chunks, c =>
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        Parallel.For(0, chunks, options, c =>
         {
             var acc = new double[d * d]; // [d, d], upper triangle filled
             var x = new double[d];

@@ -28,6 +28,21 @@ public static unsafe class Gemm
         set => s_threads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Gemm.Threads must be at least 1");
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/>(i) for i in [0, count) on up to <see cref="Threads"/> threads, inline on the
+    /// calling thread when Threads is 1 — for the non-GEMM parallel loops of a forward pass (attention heads), so
+    /// that one knob sets how many cores the whole pass uses.
+    /// </summary>
+    public static void ParallelFor(int count, Action<int> body)
+    {
+        if (s_threads == 1 || count <= 1)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = s_threads }, body);
+    }
+
     /// <summary>Forces one micro-kernel (tests, benchmarks); <see cref="GemmPath.Auto"/> picks the widest supported.</summary>
     internal static GemmPath ForcedPath { get; set; } = GemmPath.Auto;
 

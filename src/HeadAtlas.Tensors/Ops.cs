@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace HeadAtlas.Tensors;
 
@@ -8,17 +11,34 @@ namespace HeadAtlas.Tensors;
 /// </summary>
 public static partial class Ops
 {
-    /// <summary>Softmax over each row of width <paramref name="width"/>.</summary>
+    /// <summary>Softmax over each row of width <paramref name="width"/> (numerically stable: shifted by the row max).</summary>
     public static void SoftmaxRows(Span<float> x, int width)
     {
+        // TensorPrimitives.SoftMax exponentiates the raw logits (exp(1000) = ∞ → NaN), and its Exp is an out-of-line
+        // call per vector; attention rows are short (tens of keys), so the inline FastMath.Exp matters here.
         for (int r = 0; r + width <= x.Length; r += width)
         {
             var row = x.Slice(r, width);
-            // TensorPrimitives.SoftMax exponentiates the raw logits (exp(1000) = ∞ → NaN); shift by the max first.
             float max = TensorPrimitives.Max<float>(row);
-            TensorPrimitives.Subtract(row, max, row);
-            TensorPrimitives.Exp(row, row);
-            TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum<float>(row), row);
+            var shift = Vector256.Create(max);
+            var sum = Vector256<float>.Zero;
+            int j = 0;
+            ref float start = ref MemoryMarshal.GetReference(row);
+            for (; j + 8 <= width; j += 8)
+            {
+                ref float at = ref Unsafe.Add(ref start, j);
+                var e = FastMath.Exp(Vector256.LoadUnsafe(ref at) - shift);
+                e.StoreUnsafe(ref at);
+                sum += e;
+            }
+            float total = Vector256.Sum(sum);
+            for (; j < width; j++)
+            {
+                float e = MathF.Exp(row[j] - max);
+                row[j] = e;
+                total += e;
+            }
+            TensorPrimitives.Multiply(row, 1f / total, row);
         }
     }
 

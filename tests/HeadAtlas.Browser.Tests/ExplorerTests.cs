@@ -223,6 +223,43 @@ public sealed class ExplorerTests(BrowserFixture fx) : IAsyncLifetime
         for (int px = 0; px < Math.Min(before.Width, after.Width); px++)
             if (before[px, py] != after[px, py]) changed++;
         Assert.True(changed > 500, $"only {changed} pixels changed after the click");
+
+        // Each line is really on the canvas: along its middle, gray pixels as dark as its weight makes them
+        // (color 30 at opacity = weight over the white background).
+        var canvasBox = (await _page.Locator("[data-testid=head-canvas]").BoundingBoxAsync())!;
+        int checkedLines = 0;
+        for (int i = 0; i < expected.Count; i++)
+        {
+            var (qx, qy) = await ScreenOfAsync(token);
+            var (kx, ky) = await ScreenOfAsync(texts.Count + expected[i].Key);
+            if (Math.Sqrt((kx - qx) * (kx - qx) + (ky - qy) * (ky - qy)) < 40) continue; // too short to sample
+            double gray = 255 - expected[i].Weight * 225;
+            int hits = 0;
+            for (int step = 0; step <= 8; step++)
+            {
+                double t = 0.3 + 0.05 * step;
+                int px = (int)(qx + t * (kx - qx) - canvasBox.X), py = (int)(qy + t * (ky - qy) - canvasBox.Y);
+                bool hit = false;
+                for (int dy = -1; dy <= 1 && !hit; dy++)
+                for (int dx = -1; dx <= 1 && !hit; dx++)
+                {
+                    var (r, g, b, _) = after[Math.Clamp(px + dx, 0, after.Width - 1), Math.Clamp(py + dy, 0, after.Height - 1)];
+                    hit = Math.Abs(r - g) < 12 && Math.Abs(g - b) < 12 && Math.Abs(r - gray) < 20;
+                }
+                if (hit) hits++;
+            }
+            Assert.True(hits >= 5, $"line {i} (weight {expected[i].Weight:F3}): gray ≈ {gray:F0} found at {hits} of 9 points along it");
+            checkedLines++;
+        }
+        Assert.True(checkedLines > 0, "no line long enough to check on screen");
+
+        // Back to the matrix and into the same head again: no selection left over.
+        await _page.Locator("[data-testid=back]").ClickAsync();
+        await WaitReadyAsync("matrix");
+        await _page.Locator($"[data-testid=head-cell][data-layer='{layer}'][data-head='{head}']").ClickAsync();
+        await WaitReadyAsync("head");
+        Assert.Equal(2 * texts.Count, await Eval<int>("() => window.__headatlas.state.pointsDrawn"));
+        Assert.Equal(0, await _page.Locator("[data-testid=attention-line]").CountAsync());
         Assert.Empty(_errors);
     }
 }

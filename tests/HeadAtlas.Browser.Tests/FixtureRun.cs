@@ -28,17 +28,20 @@ public static class FixtureRun
         "wind pushed the clouds across a pale sky",
     ];
 
-    /// <summary>Writes the run into <paramref name="dir"/> (created); tsne2d only for the heads listed.</summary>
-    public static string Write(string dir, IEnumerable<(int Layer, int Head)>? tsneHeads = null)
+    /// <summary>Writes the run into <paramref name="dir"/> (created); tsne2d only for the heads listed;
+    /// the sentences repeated <paramref name="repeat"/> times (a larger corpus).</summary>
+    public static string Write(string dir, IEnumerable<(int Layer, int Head)>? tsneHeads = null, int repeat = 1)
     {
         Directory.CreateDirectory(dir);
-        var tokens = Tokenize();
+        var Sentences = Enumerable.Repeat(FixtureRun.Sentences, repeat).SelectMany(s => s).ToArray();
+        var tokens = Tokenize(Sentences);
         int n = tokens.Count;
 
         // sentences.arrow
         var sentenceIds = Enumerable.Range(0, Sentences.Length).ToArray();
-        var first = sentenceIds.Select(s => tokens.FindIndex(t => t.Sentence == s)).ToArray();
-        var length = sentenceIds.Select(s => tokens.Count(t => t.Sentence == s)).ToArray();
+        var length = sentenceIds.Select(s => Sentences[s].Split(' ').Length + 2).ToArray(); // + [CLS], [SEP]
+        var first = new int[length.Length];
+        for (int s = 1; s < length.Length; s++) first[s] = first[s - 1] + length[s - 1];
         ArrowFiles.Write(Path.Combine(dir, "sentences.arrow"), new RecordBatch.Builder()
             .Append("sentence", false, ArrowFiles.Ints(sentenceIds))
             .Append("text", false, ArrowFiles.Strings(Sentences))
@@ -150,7 +153,7 @@ public static class FixtureRun
 
     private sealed record Token(int Sentence, int Position, string Text);
 
-    private static List<Token> Tokenize()
+    private static List<Token> Tokenize(string[] Sentences)
     {
         var tokens = new List<Token>();
         for (int s = 0; s < Sentences.Length; s++)

@@ -85,7 +85,8 @@ export class HeadView {
     const positions = new Float32Array(proj.x.length * 2); // [2N, xy]
     for (let i = 0; i < proj.x.length; i++) { positions[2 * i] = proj.x[i]; positions[2 * i + 1] = proj.y[i]; }
     this.positions = positions;
-    if (!sameHead) this.clearSelection();
+    // Keep a selection only across a projection switch of the same head (the matrix clears state.selected).
+    if (!sameHead || !state.selected) this.clearSelection();
     this.fit();
     this.recolor();
     if (sameHead && state.selected) await this.select(state.selected.token);

@@ -22,7 +22,7 @@ public static class BuildCommand
         var metric = new Option<string>("--metric") { Description = "Distance between query/key points", DefaultValueFactory = _ => "cosine" };
         metric.AcceptOnlyFromAmong("cosine", "euclidean");
         var noScale = new Option<bool>("--no-scale-matching") { Description = "Do not rescale queries and keys to the same mean norm" };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Rebuild RUN_DIR when it holds a run built with other inputs" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Rebuild RUN_DIR from scratch (needed when it holds a run built with other inputs); the old run stays until the new base is complete" };
         var parallelHeads = new Option<int>("--parallel-heads") { Description = "Heads embedded by t-SNE at once (cores are shared among them)", DefaultValueFactory = _ => new BuildSettings().TsneParallelHeads };
 
         var command = new Command("build", "Build a run: q, k and attention of every head over a corpus, with PCA and t-SNE of each head")

@@ -18,10 +18,6 @@ public sealed class Bert : ITransformerModel
     private readonly int _d, _heads, _dHead, _dMlp;
     private readonly float _scale; // 1/sqrt(d_head)
 
-    // Up to this many tokens, a head's attention is cheaper as plain dot products on the qkv rows than as two GEMMs
-    // (whose gathering and packing cost more than they save on small matrices).
-    private const int DirectAttentionMaxLength = 64;
-
     public Bert(string name, BertWeights weights, BertTextTokenizer tokenizer)
     {
         _w = weights;
@@ -49,7 +45,13 @@ public sealed class Bert : ITransformerModel
         int t = batch.Total;
         var x = new float[t * _d]; // [tokens, d_model]: the residual stream of every token of every sequence
         Embed(sequences, batch, x);
-        for (int l = 0; l < _w.Layers.Length; l++) Layer(l, batch, x);
+        // Scratch reused by every layer; each layer overwrites all of it.
+        var scratch = new LayerScratch(
+            Qkv: new float[t * 3 * _d], // [tokens, 3·d_model]
+            Z: new float[t * _d],       // [tokens, head·d_head]
+            Out: new float[t * _d],     // [tokens, d_model]
+            Hidden: new float[t * _dMlp]); // [tokens, d_mlp]
+        for (int l = 0; l < _w.Layers.Length; l++) Layer(l, batch, x, scratch);
 
         var outputs = new Tensor[sequences.Count];
         for (int s = 0; s < sequences.Count; s++)
@@ -93,7 +95,9 @@ public sealed class Bert : ITransformerModel
         Ops.LayerNormRows(x, d, _w.EmbedLnGamma, _w.EmbedLnBeta, _w.LayerNormEps);
     }
 
-    private void Layer(int l, Batch batch, float[] x)
+    private sealed record LayerScratch(float[] Qkv, float[] Z, float[] Out, float[] Hidden);
+
+    private void Layer(int l, Batch batch, float[] x, LayerScratch scratch)
     {
         var w = _w.Layers[l];
         var names = BertHooks.Layer(l);
@@ -101,17 +105,17 @@ public sealed class Bert : ITransformerModel
 
         batch.HookRows(names.ResidPre, x, d, [d]); // [pos, d_model]
 
-        var qkv = new float[t * 3 * d]; // [tokens, 3·d_model]: per token [q | k | v], each [head, d_head]
+        var qkv = scratch.Qkv; // [tokens, 3·d_model]: per token [q | k | v], each [head, d_head]
         Linear(x, w.Wqkv, w.Bqkv, qkv, t, d, 3 * d);
         batch.HookColumns(names.Q, qkv, 3 * d, 0, d, [_heads, _dHead]);     // [pos, head, d_head]
         batch.HookColumns(names.K, qkv, 3 * d, d, d, [_heads, _dHead]);     // [pos, head, d_head]
         batch.HookColumns(names.V, qkv, 3 * d, 2 * d, d, [_heads, _dHead]); // [pos, head, d_head]
 
-        var z = new float[t * d]; // [tokens, head·d_head]
+        var z = scratch.Z; // [tokens, head·d_head]
         Attention(batch, names, qkv, z);
         batch.HookColumns(names.Z, z, d, 0, d, [_heads, _dHead]); // [pos, head, d_head]
 
-        var attnOut = new float[t * d]; // [tokens, d_model]
+        var attnOut = scratch.Out; // [tokens, d_model]
         Linear(z, w.Wo, w.Bo, attnOut, t, d, d);
         batch.HookRows(names.AttnOut, attnOut, d, [d]); // [pos, d_model]
 
@@ -120,10 +124,10 @@ public sealed class Bert : ITransformerModel
         Ops.LayerNormRows(x, d, w.Ln1Gamma, w.Ln1Beta, _w.LayerNormEps);
         batch.HookRows(names.Ln1Normalized, x, d, [d]); // [pos, d_model]
 
-        var hidden = new float[t * _dMlp]; // [tokens, d_mlp]
+        var hidden = scratch.Hidden; // [tokens, d_mlp]
         Linear(x, w.W1, w.B1, hidden, t, d, _dMlp);
         batch.HookRows(names.MlpPre, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
-        FastGelu.InPlace(hidden);
+        Gelu(hidden);
         batch.HookRows(names.MlpPost, hidden, _dMlp, [_dMlp]); // [pos, d_mlp]
 
         var mlpOut = attnOut; // reuse: [tokens, d_model]
@@ -134,6 +138,14 @@ public sealed class Bert : ITransformerModel
         batch.HookRows(names.ResidPost, x, d, [d]); // [pos, d_model]: normalized resid_mid + mlp_out, before the norm
         Ops.LayerNormRows(x, d, w.Ln2Gamma, w.Ln2Beta, _w.LayerNormEps);
         batch.HookRows(names.NormalizedResidPost, x, d, [d]); // [pos, d_model]: the layer's output
+    }
+
+    /// <summary>Exact GELU over the MLP's hidden layer, split across cores in 64k-element chunks.</summary>
+    private static void Gelu(float[] hidden)
+    {
+        const int chunk = 1 << 16;
+        int chunks = (hidden.Length + chunk - 1) / chunk;
+        Gemm.ParallelFor(chunks, c => Ops.GeluErf(hidden.AsSpan(c * chunk, Math.Min(chunk, hidden.Length - c * chunk))));
     }
 
     /// <summary>y[rows, n] = x[rows, k] · w[k, n] + bias[n].</summary>
@@ -160,7 +172,7 @@ public sealed class Bert : ITransformerModel
                 for (int h = 0; h < _heads; h++) plain.Add((s, h));
         }
 
-        Parallel.For(0, plain.Count, i =>
+        Gemm.ParallelFor(plain.Count, i =>
         {
             var (s, h) = plain[i];
             int len = batch.Lengths[s];
@@ -180,29 +192,18 @@ public sealed class Bert : ITransformerModel
     {
         int off = batch.Offsets[s], len = batch.Lengths[s], square = len * len;
         var scores = new Tensor(_heads, len, len); // [head, q_pos, k_pos]
-        Parallel.For(0, _heads, h => HeadScores(qkv, off, len, h, scores.Data.AsSpan(h * square, square)));
+        Gemm.ParallelFor(_heads, h => HeadScores(qkv, off, len, h, scores.Data.AsSpan(h * square, square)));
         scores = hooks.Apply(names.AttnScores, scores); // [head, q_pos, k_pos]: scaled, before softmax
         var pattern = scores.Clone(); // [head, q_pos, k_pos]
         Ops.SoftmaxRows(pattern.Data, len);
         pattern = hooks.Apply(names.Pattern, pattern); // [head, q_pos, k_pos]: softmax over k_pos
-        Parallel.For(0, _heads, h => HeadOutput(qkv, off, len, h, pattern.Data.AsSpan(h * square, square), z));
+        Gemm.ParallelFor(_heads, h => HeadOutput(qkv, off, len, h, pattern.Data.AsSpan(h * square, square), z));
     }
 
     /// <summary>scores[i, j] = q_i · k_j / sqrt(d_head) for head <paramref name="h"/> of the sequence at rows off..off+len.</summary>
     private void HeadScores(float[] qkv, int off, int len, int h, Span<float> scores)
     {
         int dh = _dHead;
-        if (len <= DirectAttentionMaxLength)
-        {
-            int stride = 3 * _d;
-            for (int i = 0; i < len; i++)
-            {
-                var qi = qkv.AsSpan((off + i) * stride + h * dh, dh);
-                for (int j = 0; j < len; j++)
-                    scores[i * len + j] = TensorPrimitives.Dot(qi, qkv.AsSpan((off + j) * stride + _d + h * dh, dh)) * _scale;
-            }
-            return;
-        }
         var pool = ArrayPool<float>.Shared;
         var q = pool.Rent(len * dh); // [q_pos, d_head]
         var k = pool.Rent(len * dh); // [k_pos, d_head]
@@ -221,18 +222,6 @@ public sealed class Bert : ITransformerModel
     private void HeadOutput(float[] qkv, int off, int len, int h, ReadOnlySpan<float> pattern, float[] z)
     {
         int dh = _dHead;
-        if (len <= DirectAttentionMaxLength)
-        {
-            int stride = 3 * _d;
-            for (int i = 0; i < len; i++)
-            {
-                var zi = z.AsSpan((off + i) * _d + h * dh, dh); // [d_head]
-                zi.Clear();
-                for (int j = 0; j < len; j++)
-                    TensorPrimitives.MultiplyAdd(qkv.AsSpan((off + j) * stride + 2 * _d + h * dh, dh), pattern[i * len + j], zi, zi);
-            }
-            return;
-        }
         var pool = ArrayPool<float>.Shared;
         var v = pool.Rent(len * dh);    // [k_pos, d_head]
         var out_ = pool.Rent(len * dh); // [q_pos, d_head]

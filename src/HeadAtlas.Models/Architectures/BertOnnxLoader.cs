@@ -1,4 +1,5 @@
 using HeadAtlas.Models.Onnx;
+using HeadAtlas.Models.Tokenization;
 
 namespace HeadAtlas.Models.Architectures;
 
@@ -10,6 +11,21 @@ namespace HeadAtlas.Models.Architectures;
 public static class BertOnnxLoader
 {
     private const string Embeddings = "embeddings.";
+
+    /// <summary>A runnable BERT from an exported .onnx file and its WordPiece vocab.txt.</summary>
+    public static Bert LoadModel(string onnxPath, string vocabPath, bool lowerCase = true)
+    {
+        var weights = Load(OnnxGraphReader.Read(onnxPath));
+        using var vocab = OpenVocab(vocabPath);
+        var tokenizer = BertTextTokenizer.FromVocab(vocab, vocabPath, lowerCase, weights.MaxPositions);
+        return new Bert(Path.GetFileNameWithoutExtension(onnxPath), weights, tokenizer);
+    }
+
+    private static FileStream OpenVocab(string path)
+    {
+        try { return File.OpenRead(path); }
+        catch (IOException e) { throw new ModelException($"{path}: cannot read the vocabulary: {e.Message}", e); }
+    }
 
     public static BertWeights Load(OnnxGraph g)
     {
