@@ -39,7 +39,7 @@ internal sealed class SelfAttention(int heads, int kvHeads, int dHead, bool caus
             {
                 var span = scores.AsSpan(0, len * len);
                 Scores(q, k, batch.Offsets[s], len, h, span);
-                Ops.SoftmaxRows(span, len);
+                Softmax(span, len);
                 Output(v, batch.Offsets[s], len, h, span, z);
             }
             finally { ArrayPool<float>.Shared.Return(scores); }
@@ -53,7 +53,7 @@ internal sealed class SelfAttention(int heads, int kvHeads, int dHead, bool caus
         Parallel.For(0, heads, h => Scores(q, k, off, len, h, scores.Data.AsSpan(h * square, square)));
         scores = hooks.Apply(names.AttnScores, scores); // [head, q_pos, k_pos]: scaled and masked, before softmax
         var pattern = scores.Clone();                   // [head, q_pos, k_pos]
-        Ops.SoftmaxRows(pattern.Data, len);
+        for (int h = 0; h < heads; h++) Softmax(pattern.Data.AsSpan(h * square, square), len);
         pattern = hooks.Apply(names.Pattern, pattern);  // [head, q_pos, k_pos]: softmax over k_pos
         Parallel.For(0, heads, h => Output(v, off, len, h, pattern.Data.AsSpan(h * square, square), z));
     }
@@ -71,6 +71,22 @@ internal sealed class SelfAttention(int heads, int kvHeads, int dHead, bool caus
             row[(last + 1)..].Fill(float.NegativeInfinity);
             for (int j = first; j <= last; j++)
                 row[j] = TensorPrimitives.Dot(qi, k.AsSpan((off + j) * kStride + kvh * dHead, dHead)) * _scale;
+        }
+    }
+
+    /// <summary>
+    /// Softmax of each row of a [q_pos, k_pos] square, with the masked keys set to exactly 0 afterwards: Ops.SoftmaxRows'
+    /// fast exp turns −∞ into ~1e-38, not 0, and a query must not see a later key at all.
+    /// </summary>
+    private void Softmax(Span<float> square, int len)
+    {
+        Ops.SoftmaxRows(square, len);
+        for (int i = 0; i < len; i++)
+        {
+            var row = square.Slice(i * len, len);
+            int first = FirstKey(i), last = causal ? i : len - 1;
+            row[..first].Clear();
+            row[(last + 1)..].Clear();
         }
     }
 
