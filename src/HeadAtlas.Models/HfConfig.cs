@@ -53,6 +53,15 @@ public sealed class HfConfig
 
     public int Int(string field, int fallback) => Has(field) ? Int(field) : fallback;
 
+    /// <summary>A token id or other integer that may be 0; null when absent.</summary>
+    public int? OptionalId(string field)
+    {
+        if (!Has(field)) return null;
+        var v = Get(field);
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int i) || i < 0) throw Bad(field, "a non-negative integer", v);
+        return i;
+    }
+
     /// <summary>The first of several names a field goes by in different model types (e.g. n_embd / hidden_size).</summary>
     public int IntAny(params string[] fields)
     {

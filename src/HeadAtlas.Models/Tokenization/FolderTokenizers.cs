@@ -22,7 +22,7 @@ public static class FolderTokenizers
     {
         string Path_(string f) => Path.Combine(folder, f);
         bool addBos = TokenizerConfigBool(folder, "add_bos_token") ?? addBosByDefault;
-        int? configBos = config.Has("bos_token_id") ? config.Int("bos_token_id", 1) : null;
+        int? configBos = config.OptionalId("bos_token_id");
 
         if (File.Exists(Path_(SentencePieceFile)))
         {
