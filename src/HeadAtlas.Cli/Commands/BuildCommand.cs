@@ -33,16 +33,8 @@ public static class BuildCommand
         {
             // Ctrl+C cancels the build (the first press; a second one ends the process at once). Only whole files
             // are ever left behind, so a rerun resumes. (Program's synchronous Invoke gives us no cancellation.)
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(invocationCancel);
-            var cancel = cts.Token;
-            ConsoleCancelEventHandler onCtrlC = (_, e) =>
-            {
-                if (cts.IsCancellationRequested) return;
-                e.Cancel = true;
-                Console.Error.WriteLine("interrupting: the files written so far are whole; run the same command again to resume");
-                cts.Cancel();
-            };
-            Console.CancelKeyPress += onCtrlC;
+            using var interrupt = new Interrupt(invocationCancel);
+            var cancel = interrupt.Token;
             try
             {
                 if (parse.GetValue(maxTokens) < 0) throw new BuildInputException("--max-tokens must be 0 (no limit) or more");
@@ -60,16 +52,13 @@ public static class BuildCommand
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
+                Console.Error.WriteLine("interrupted: the files written so far are whole; run the same command again to resume");
                 return 130;
             }
             catch (Exception e) when (UserErrors.IsUserError(e))
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 1;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCtrlC;
             }
         });
         return command;
