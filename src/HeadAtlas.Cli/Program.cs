@@ -14,6 +14,7 @@ public static class Program
             ServeCommand.Create(),
             ActivationsCommand.Create(),
             ProjectCommand.Create(),
+            ModelsCommand.Create(),
         };
         try
         {

@@ -14,7 +14,7 @@ public static class BuildCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Built-in model: " + string.Join(", ", BuiltinModels.Names), DefaultValueFactory = _ => BuiltinModels.MiniLm };
+        var model = new Option<string>("--model") { Description = "Built-in model (" + string.Join(", ", BuiltinModels.Names) + "), a Hugging Face folder or a BERT .onnx file (see `headatlas models`)", DefaultValueFactory = _ => BuiltinModels.MiniLm };
         var corpus = new Option<string>("--corpus") { Description = "Text file (one text per line), .jsonl (objects with a \"text\" field), or 'demo' for the Moby-Dick demo corpus", Required = true };
         var output = new Option<string>("--out") { Description = "Run folder to write (RUN_DIR)", Required = true };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Keep sentences, in corpus order, while the corpus stays within N tokens (0: all)" };
@@ -69,7 +69,7 @@ public static class BuildCommand
         var clock = Stopwatch.StartNew();
         if (corpusPath != "demo") CorpusReader.Read(corpusPath); // a bad corpus is reported before the model loads
         Console.Error.WriteLine($"loading model {modelName}");
-        var model = BuiltinModels.Load(modelName);
+        var model = ModelLoader.Load(modelName);
         Console.Error.WriteLine($"model loaded in {clock.Elapsed.TotalSeconds:F1} s");
         if (corpusPath == "demo") corpusPath = DemoCorpus.EnsureFile(model);
         clock.Restart();
