@@ -13,6 +13,9 @@ public sealed record BuildSettings
     public bool ScaleMatching { get; init; } = true;
     public Metric Metric { get; init; } = Metric.Cosine;
     public double Perplexity { get; init; } = 30;
+    /// <summary>UMAP n_neighbors (counting the point itself) and min_dist.</summary>
+    public int UmapNeighbors { get; init; } = 15;
+    public double UmapMinDist { get; init; } = 0.1;
     /// <summary>Projections written for every head, named {method}{dims}d; PCA ones are part of the base.</summary>
     public IReadOnlyList<string> Projections { get; init; } = ["pca2d", "pca3d", "tsne2d"];
 
