@@ -109,10 +109,11 @@ public static class Umap
     /// <summary>
     /// One epoch of row i: for every edge due, one attraction step toward the neighbour (scaled by attractionScale) and
     /// the due negative samples, all against <paramref name="others"/> (fixed during the epoch); moves only <paramref name="own"/>.
-    /// Repulsions are drawn from the <paramref name="sampleCount"/> rows of <paramref name="samples"/>.
+    /// Repulsions are drawn from the <paramref name="sampleCount"/> rows of <paramref name="samples"/> (skipping row i
+    /// itself when <paramref name="skipSelf"/>: the point is one of the samples).
     /// </summary>
     internal static void UpdateRow(WeightedGraph graph, EdgeSchedule schedule, int i, int epoch, Span<float> own, float[] others,
-        float[] samples, int sampleCount, int dims, float a, float b, float alpha, float attractionScale, SplitMix rng)
+        float[] samples, int sampleCount, int dims, float a, float b, float alpha, float attractionScale, SplitMix rng, bool skipSelf = true)
     {
         for (int e = graph.RowStart[i]; e < graph.RowStart[i + 1]; e++)
         {
@@ -134,7 +135,7 @@ public static class Umap
             for (int s = 0; s < negatives; s++)
             {
                 int r = (int)(rng.Next() % (ulong)sampleCount);
-                if (r == i && ReferenceEquals(samples, others)) continue;
+                if (skipSelf && r == i) continue;
                 float r2 = 0;
                 for (int t = 0; t < dims; t++) { float diff = own[t] - samples[r * dims + t]; r2 += diff * diff; }
                 if (r2 <= 0) continue; // a coincident point gives no direction

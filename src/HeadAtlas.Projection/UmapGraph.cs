@@ -30,12 +30,13 @@ public static class UmapGraph
     /// Calibrates one point from its k neighbour distances (self excluded, ascending): returns (ρ, σ) such that
     /// Σⱼ exp(−max(0, dⱼ − ρ)/σ) = log₂(k + 1) (k + 1 = n_neighbors counting the point itself, as umap-learn counts).
     /// </summary>
-    public static (double Rho, double Sigma) Calibrate(ReadOnlySpan<float> distances, double meanOfAllDistances)
+    /// <param name="useRho">False: ρ = 0 and target log₂(k) (umap-learn's choice for new points, whose k neighbours are all others).</param>
+    public static (double Rho, double Sigma) Calibrate(ReadOnlySpan<float> distances, double meanOfAllDistances, bool useRho = true)
     {
         int k = distances.Length;
         double rho = 0;
-        foreach (var v in distances) if (v > 0) { rho = v; break; }
-        double target = Math.Log2(k + 1);
+        if (useRho) foreach (var v in distances) if (v > 0) { rho = v; break; }
+        double target = useRho ? Math.Log2(k + 1) : Math.Log2(k);
         double lo = 0, hi = double.PositiveInfinity, mid = 1;
         for (int step = 0; step < 64; step++)
         {
