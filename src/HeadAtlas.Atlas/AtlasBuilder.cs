@@ -111,6 +111,7 @@ public static class AtlasBuilder
                 stage.Complete();
             }
             RunWriter.WriteProjection(Path.Combine(headDir, item.projection + ".arrow"), coords, 2 * n, dims);
+            HeadMetrics.RecordFaithfulness(runDir, headDir, item.projection, coords, n, dims);
             overall.Report(Interlocked.Increment(ref done));
         });
         overall.Complete();
@@ -157,7 +158,9 @@ public static class AtlasBuilder
                 foreach (var p in pcas)
                 {
                     int dims = ParseProjection(p).Dims;
-                    RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), Pca.Project(points, 2 * n, info.DHead, dims), 2 * n, dims);
+                    var coords = Pca.Project(points, 2 * n, info.DHead, dims); // [2N, dims]
+                    RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), coords, 2 * n, dims);
+                    HeadMetrics.RecordFaithfulness(dir, headDir, p, coords, n, dims);
                 }
             }
             stage.Report(Interlocked.Increment(ref done));
