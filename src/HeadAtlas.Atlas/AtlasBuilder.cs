@@ -94,7 +94,8 @@ public static class AtlasBuilder
             if (method == "pca") coords = Pca.Project(points, 2 * n, dHead, dims);
             else if (method == "umap")
             {
-                var umap = new UmapOptions { Dims = dims, Neighbors = settings.UmapNeighbors, MinDist = settings.UmapMinDist, Seed = settings.Seed, Threads = threadsEach };
+                // A tiny corpus may have fewer points than n_neighbors: then every point is a neighbour.
+                var umap = new UmapOptions { Dims = dims, Neighbors = Math.Min(settings.UmapNeighbors, 2 * n), MinDist = settings.UmapMinDist, Seed = settings.Seed, Threads = threadsEach };
                 var stage = progress.Start($"UMAP {item.head.Key}", umap.EpochsFor(2 * n), transient: true);
                 coords = Umap.Embed(points, 2 * n, dHead, umap, new Progress(stage), cancel);
                 stage.Complete();
