@@ -20,9 +20,18 @@ void main() {
   if (dot(d, d) > 0.25) discard;
   outColor = v_color;
 }`;
+// A line has one color: 'flat' takes it from one vertex instead of interpolating it.
+const LINE_VS = `#version 300 es
+in vec4 a_pos; in vec4 a_color;
+uniform mat4 u_matrix;
+flat out vec4 v_color;
+void main() {
+  gl_Position = u_matrix * a_pos;
+  v_color = a_color;
+}`;
 const LINE_FS = `#version 300 es
 precision mediump float;
-in vec4 v_color; out vec4 outColor;
+flat in vec4 v_color; out vec4 outColor;
 void main() { outColor = v_color; }`;
 
 /** Column-major 4×4 matrix mapping data coordinates to clip space. */
@@ -83,7 +92,7 @@ export class Plot {
     if (!gl) throw new Error('WebGL2 is not available in this browser');
     this.gl = gl;
     this.pointProgram = compile(gl, POINT_VS, POINT_FS);
-    this.lineProgram = compile(gl, POINT_VS, LINE_FS);
+    this.lineProgram = compile(gl, LINE_VS, LINE_FS);
   }
 
   /** Device pixels per CSS pixel used for the backing store. */
@@ -167,8 +176,10 @@ export class Plot {
       const program = layer.mode === 'points' ? this.pointProgram : this.lineProgram;
       gl.useProgram(program);
       gl.uniformMatrix4fv(gl.getUniformLocation(program, 'u_matrix'), false, this.matrix);
-      gl.uniform1f(gl.getUniformLocation(program, 'u_size'), layer.size * this.dpr);
-      gl.uniform1f(gl.getUniformLocation(program, 'u_refW'), layer.dims === 3 ? this.refW : 0);
+      if (layer.mode === 'points') {
+        gl.uniform1f(gl.getUniformLocation(program, 'u_size'), layer.size * this.dpr);
+        gl.uniform1f(gl.getUniformLocation(program, 'u_refW'), layer.dims === 3 ? this.refW : 0);
+      }
       gl.bindVertexArray(layer.vao);
       gl.drawArrays(layer.mode === 'points' ? gl.POINTS : gl.LINES, 0, layer.count);
     }
