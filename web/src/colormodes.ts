@@ -30,11 +30,25 @@ export const SPECIAL: RGBA = [230, 120, 0, 255];
 export const PUNCT: RGBA = [40, 80, 210, 255];
 const PLAIN_QUERY: RGBA = [190, 225, 195, 255], PLAIN_KEY: RGBA = [240, 200, 220, 255];
 
-/** FNV-1a over the UTF-16 code units of a token's text: the same text always gets the same palette color. */
-export function tokenColorIndex(text: string): number {
+/** FNV-1a over the UTF-16 code units of a token's text. */
+function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
-  return h % PALETTE.length;
+  return h;
+}
+
+/** HSL (h in degrees, s and l 0..1) to RGBA bytes. */
+function hsl(h: number, s: number, l: number): RGBA {
+  const k = (n: number) => (n + h / 30) % 12, a = s * Math.min(l, 1 - l);
+  const f = (n: number) => Math.round(255 * (l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1))));
+  return [f(0), f(8), f(4), 255];
+}
+
+/** The same text always gets the same color: hue from the hash, with a little spread in saturation and lightness
+ *  (hundreds of distinguishable colors; a fixed palette of 12 made frequent tokens collide). */
+export function tokenColor(text: string): RGBA {
+  const h = fnv1a(text);
+  return hsl(h % 360, 0.55 + 0.3 * ((h >>> 9) % 4) / 3, 0.38 + 0.14 * ((h >>> 11) % 3) / 2);
 }
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
@@ -69,15 +83,15 @@ export function colorRows(mode: ColorMode, tokens: Tokens, norms: Norms | null):
     case 'token': {
       const count = new Map<string, number>();
       for (let t = 0; t < n; t++) {
-        const c = PALETTE[tokenColorIndex(tokens.text[t])];
+        const c = tokenColor(tokens.text[t]);
         put(t, c); put(n + t, c);
         count.set(tokens.text[t], (count.get(tokens.text[t]) ?? 0) + 1);
       }
       const top = [...count.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 8);
       return {
         colors,
-        legend: top.map(([text, c]) => ({ label: `${text} (${c})`, color: PALETTE[tokenColorIndex(text)] })),
-        note: `color from the token's text (${PALETTE.length} colors, so unrelated tokens can share one); queries and keys alike; most frequent shown`,
+        legend: top.map(([text, c]) => ({ label: `${text} (${c})`, color: tokenColor(text) })),
+        note: 'color from a hash of the token\'s text (same text, same color; similar colors mean nothing); queries and keys alike; most frequent shown',
       };
     }
 
