@@ -15,6 +15,11 @@ internal sealed class Fft2D
 {
     private const int Strip = 64;
     public int L { get; }
+    /// <summary>Distance between rows in floats: L plus a cache line, so that walking down a column does not hit the
+    /// same few cache sets (a power-of-two stride would).</summary>
+    public int Stride { get; }
+    /// <summary>Array length of one grid: L rows of <see cref="Stride"/>.</summary>
+    public int Size => L * Stride;
     private readonly int logL;
     private readonly float[] cos, sin; // [L/2] twiddles e^{−2πi j/L}
     private readonly int[] bitReverse;  // [L]
@@ -24,6 +29,7 @@ internal sealed class Fft2D
     {
         if (l < Strip || !BitOperations.IsPow2(l)) throw new ArgumentException($"FFT size must be a power of two ≥ {Strip} (got {l})");
         L = l;
+        Stride = l + 16;
         logL = BitOperations.Log2((uint)l);
         cos = new float[l / 2];
         sin = new float[l / 2];
@@ -35,8 +41,8 @@ internal sealed class Fft2D
         }
         bitReverse = new int[l];
         for (int i = 0; i < l; i++) bitReverse[i] = (int)(ReverseBits((uint)i) >> (32 - logL));
-        tmpRe = new float[l * l];
-        tmpIm = new float[l * l];
+        tmpRe = new float[Size];
+        tmpIm = new float[Size];
     }
 
     private static uint ReverseBits(uint v)
@@ -77,15 +83,15 @@ internal sealed class Fft2D
 
     private unsafe void ColumnStrip(float[] re, float[] im, int col0, bool inverse)
     {
-        int l = L;
+        int l = L, ld = Stride;
         fixed (float* pr = re, pi = im)
         {
             for (int i = 0; i < l; i++)
             {
                 int j = bitReverse[i];
                 if (j <= i) continue;
-                float* ar = pr + (long)i * l + col0, ai = pi + (long)i * l + col0;
-                float* br = pr + (long)j * l + col0, bi = pi + (long)j * l + col0;
+                float* ar = pr + (long)i * ld + col0, ai = pi + (long)i * ld + col0;
+                float* br = pr + (long)j * ld + col0, bi = pi + (long)j * ld + col0;
                 for (int c = 0; c < Strip; c += Vector256<float>.Count)
                 {
                     var t = Vector256.Load(ar + c); Vector256.Store(Vector256.Load(br + c), ar + c); Vector256.Store(t, br + c);
@@ -101,8 +107,8 @@ internal sealed class Fft2D
                     {
                         var wr = Vector256.Create(cos[k * step]);
                         var wi = Vector256.Create(sign * sin[k * step]);
-                        float* ar = pr + (long)(start + k) * l + col0, ai = pi + (long)(start + k) * l + col0;
-                        float* br = ar + (long)half * l, bi = ai + (long)half * l;
+                        float* ar = pr + (long)(start + k) * ld + col0, ai = pi + (long)(start + k) * ld + col0;
+                        float* br = ar + (long)half * ld, bi = ai + (long)half * ld;
                         for (int c = 0; c < Strip; c += Vector256<float>.Count)
                         {
                             var xr = Vector256.Load(br + c);
@@ -121,14 +127,14 @@ internal sealed class Fft2D
         }
     }
 
-    private static unsafe void TransposeTile(float[] src, float[] dst, int l, int r0, int c0, int tile)
+    private static unsafe void TransposeTile(float[] src, float[] dst, int ld, int r0, int c0, int tile)
     {
         fixed (float* ps = src, pd = dst)
             for (int r = r0; r < r0 + tile; r++)
             {
-                float* from = ps + (long)r * l + c0;
-                float* to = pd + (long)c0 * l + r;
-                for (int c = 0; c < tile; c++) to[(long)c * l] = from[c];
+                float* from = ps + (long)r * ld + c0;
+                float* to = pd + (long)c0 * ld + r;
+                for (int c = 0; c < tile; c++) to[(long)c * ld] = from[c];
             }
     }
 
@@ -140,8 +146,8 @@ internal sealed class Fft2D
         {
             for (int tc = 0; tc < tiles; tc++)
             {
-                TransposeTile(re, outRe, l, tr * tile, tc * tile, tile);
-                TransposeTile(im, outIm, l, tr * tile, tc * tile, tile);
+                TransposeTile(re, outRe, Stride, tr * tile, tc * tile, tile);
+                TransposeTile(im, outIm, Stride, tr * tile, tc * tile, tile);
             }
         });
     }
