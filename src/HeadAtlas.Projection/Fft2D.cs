@@ -182,11 +182,48 @@ internal sealed class Fft2D
     }
 
     /// <summary>Radix-2 decimation-in-time stages over <paramref name="m"/> rows (bit-reversed on input) of one
-    /// strip of <see cref="Strip"/> columns, rows <paramref name="ld"/> floats apart.</summary>
+    /// strip of <see cref="Strip"/> columns, rows <paramref name="ld"/> floats apart. Stages go two at a time (each
+    /// quad of rows gets both butterflies while in registers), which halves the passes over memory; the arithmetic
+    /// per element is the same as stage by stage.</summary>
     private unsafe void Radix2Stages(float* pr, float* pi, int ld, int m, bool inverse)
     {
         float sign = inverse ? -1f : 1f;
-        for (int size = 2; size <= m; size *= 2)
+        int size = 2;
+        for (; 2 * size <= m; size *= 4)
+        {
+            int h = size / 2, step1 = L / size, step2 = L / (2 * size);
+            for (int start = 0; start < m; start += 2 * size)
+                for (int k = 0; k < h; k++)
+                {
+                    var ar = Vector256.Create(cos[k * step1]); var ai = Vector256.Create(sign * sin[k * step1]);
+                    var br = Vector256.Create(cos[k * step2]); var bi = Vector256.Create(sign * sin[k * step2]);
+                    var cr = Vector256.Create(cos[(k + h) * step2]); var ci = Vector256.Create(sign * sin[(k + h) * step2]);
+                    float* r0 = pr + (long)(start + k) * ld, i0 = pi + (long)(start + k) * ld;
+                    float* r1 = r0 + (long)h * ld, i1 = i0 + (long)h * ld;
+                    float* r2 = r0 + (long)size * ld, i2 = i0 + (long)size * ld;
+                    float* r3 = r2 + (long)h * ld, i3 = i2 + (long)h * ld;
+                    for (int c = 0; c < Strip; c += Vector256<float>.Count)
+                    {
+                        // stage `size`: (0,1) and (2,3) with w_size^k
+                        var x1r = Vector256.Load(r1 + c); var x1i = Vector256.Load(i1 + c);
+                        var tr = ar * x1r - ai * x1i; var ti = ar * x1i + ai * x1r;
+                        var x0r = Vector256.Load(r0 + c); var x0i = Vector256.Load(i0 + c);
+                        var a0r = x0r + tr; var a0i = x0i + ti; var a1r = x0r - tr; var a1i = x0i - ti;
+                        var x3r = Vector256.Load(r3 + c); var x3i = Vector256.Load(i3 + c);
+                        tr = ar * x3r - ai * x3i; ti = ar * x3i + ai * x3r;
+                        var x2r = Vector256.Load(r2 + c); var x2i = Vector256.Load(i2 + c);
+                        var a2r = x2r + tr; var a2i = x2i + ti; var a3r = x2r - tr; var a3i = x2i - ti;
+                        // stage 2·size: (0,2) with w_{2size}^k, (1,3) with w_{2size}^{k+h}
+                        tr = br * a2r - bi * a2i; ti = br * a2i + bi * a2r;
+                        Vector256.Store(a0r + tr, r0 + c); Vector256.Store(a0i + ti, i0 + c);
+                        Vector256.Store(a0r - tr, r2 + c); Vector256.Store(a0i - ti, i2 + c);
+                        tr = cr * a3r - ci * a3i; ti = cr * a3i + ci * a3r;
+                        Vector256.Store(a1r + tr, r1 + c); Vector256.Store(a1i + ti, i1 + c);
+                        Vector256.Store(a1r - tr, r3 + c); Vector256.Store(a1i - ti, i3 + c);
+                    }
+                }
+        }
+        if (size <= m) // one stage left
         {
             int half = size / 2, step = L / size; // w_size^k = w_L^{k·L/size}
             for (int start = 0; start < m; start += size)
