@@ -60,7 +60,7 @@ internal sealed class BarnesHutRepulsion
                     ly = Math.Min(ly, y[3 * j + 1]); hy = Math.Max(hy, y[3 * j + 1]);
                     lz = Math.Min(lz, y[3 * j + 2]); hz = Math.Max(hz, y[3 * j + 2]);
                 }
-                list.Clear();
+                list.Clear(0.5 * (lx + hx), 0.5 * (ly + hy), 0.5 * (lz + hz));
                 int top = 0;
                 stack[top++] = 0;
                 while (top > 0)
@@ -92,13 +92,15 @@ internal sealed class BarnesHutRepulsion
         return z;
     }
 
-    /// <summary>Sources acting on one leaf: positions and masses (point counts), structure of arrays.</summary>
+    /// <summary>Sources acting on one leaf: positions relative to an origin near the leaf (so near sources, where
+    /// precision matters, have small coordinates) and masses (point counts); float structure of arrays, 8 lanes.</summary>
     private sealed class InteractionList
     {
-        private double[] x = new double[256], y = new double[256], z = new double[256], mass = new double[256];
+        private float[] x = new float[256], y = new float[256], z = new float[256], mass = new float[256];
+        private double ox, oy, oz;
         public int Count;
 
-        public void Clear() => Count = 0;
+        public void Clear(double originX, double originY, double originZ) { Count = 0; ox = originX; oy = originY; oz = originZ; }
 
         public void Add(double px, double py, double pz, double m)
         {
@@ -107,23 +109,23 @@ internal sealed class BarnesHutRepulsion
                 Array.Resize(ref x, 2 * Count); Array.Resize(ref y, 2 * Count);
                 Array.Resize(ref z, 2 * Count); Array.Resize(ref mass, 2 * Count);
             }
-            x[Count] = px; y[Count] = py; z[Count] = pz; mass[Count] = m; Count++;
+            x[Count] = (float)(px - ox); y[Count] = (float)(py - oy); z[Count] = (float)(pz - oz); mass[Count] = (float)m; Count++;
         }
 
         /// <summary>Pads with massless sources to a whole number of vectors.</summary>
         public void PadToVector()
         {
-            while (Count % Vector256<double>.Count != 0) Add(0, 0, 0, 0);
+            while (Count % Vector256<float>.Count != 0) Add(ox, oy, oz, 0);
         }
 
         /// <summary>Σ m q² (p − s) and Σ m q over the sources s, q = 1/(1+‖p−s‖²); fixed summation order.</summary>
         public (double Fx, double Fy, double Fz, double Z) Sum(double px, double py, double pz)
         {
-            var vx = Vector256.Create(px); var vy = Vector256.Create(py); var vz = Vector256.Create(pz);
-            var one = Vector256.Create(1.0);
-            var fx = Vector256<double>.Zero; var fy = Vector256<double>.Zero; var fz = Vector256<double>.Zero; var zs = Vector256<double>.Zero;
-            ref double rx = ref x[0], ry = ref y[0], rz = ref z[0], rm = ref mass[0];
-            for (int t = 0; t < Count; t += Vector256<double>.Count)
+            var vx = Vector256.Create((float)(px - ox)); var vy = Vector256.Create((float)(py - oy)); var vz = Vector256.Create((float)(pz - oz));
+            var one = Vector256.Create(1f);
+            var fx = Vector256<float>.Zero; var fy = Vector256<float>.Zero; var fz = Vector256<float>.Zero; var zs = Vector256<float>.Zero;
+            ref float rx = ref x[0], ry = ref y[0], rz = ref z[0], rm = ref mass[0];
+            for (int t = 0; t < Count; t += Vector256<float>.Count)
             {
                 var dx = vx - Vector256.LoadUnsafe(ref rx, (nuint)t);
                 var dy = vy - Vector256.LoadUnsafe(ref ry, (nuint)t);
