@@ -98,6 +98,14 @@ public static class AtlasBuilder
             var (method, dims) = ParseProjection(item.projection);
             float[] coords; // [2N, dims]
             if (method == "pca") coords = Pca.Project(points, 2 * n, dHead, dims);
+            else if (method == "umap")
+            {
+                // A tiny corpus may have fewer points than n_neighbors: then every point is a neighbour.
+                var umap = new UmapOptions { Dims = dims, Neighbors = Math.Min(settings.UmapNeighbors, 2 * n), MinDist = settings.UmapMinDist, Seed = settings.Seed, Threads = threadsEach };
+                var stage = progress.Start($"UMAP {item.head.Key}", umap.EpochsFor(2 * n), transient: true);
+                coords = Umap.Embed(points, 2 * n, dHead, umap, new Progress(stage), cancel);
+                stage.Complete();
+            }
             else
             {
                 var stage = progress.Start($"t-SNE {item.head.Key}", settings.TsneIterations, transient: true);
@@ -110,6 +118,7 @@ public static class AtlasBuilder
                 stage.Complete();
             }
             RunWriter.WriteProjection(Path.Combine(headDir, item.projection + ".arrow"), coords, 2 * n, dims);
+            HeadMetrics.RecordFaithfulness(runDir, headDir, item.projection, coords, n, dims);
             overall.Report(Interlocked.Increment(ref done));
         });
         overall.Complete();
@@ -156,7 +165,9 @@ public static class AtlasBuilder
                 foreach (var p in pcas)
                 {
                     int dims = ParseProjection(p).Dims;
-                    RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), Pca.Project(points, 2 * n, info.DHead, dims), 2 * n, dims);
+                    var coords = Pca.Project(points, 2 * n, info.DHead, dims); // [2N, dims]
+                    RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), coords, 2 * n, dims);
+                    HeadMetrics.RecordFaithfulness(dir, headDir, p, coords, n, dims);
                 }
             }
             stage.Report(Interlocked.Increment(ref done));
@@ -227,6 +238,7 @@ public static class AtlasBuilder
     {
         Seed = s.Seed, MaxTokens = s.MaxTokens, KeyTranslation = s.KeyTranslation, ScaleMatching = s.ScaleMatching,
         Metric = s.Metric == Metric.Cosine ? "cosine" : "euclidean", Perplexity = s.Perplexity, TsneIterations = s.TsneIterations,
+        UmapNeighbors = s.UmapNeighbors, UmapMinDist = s.UmapMinDist,
     };
 
     public static Metric ParseMetric(string name) => name switch
@@ -236,15 +248,15 @@ public static class AtlasBuilder
         _ => throw new BuildInputException($"unknown metric '{name}'; expected cosine or euclidean"),
     };
 
-    /// <summary>"pca2d" → ("pca", 2). Methods: pca, tsne; dims 2 or 3.</summary>
+    /// <summary>"pca2d" → ("pca", 2). Methods: pca, tsne, umap; dims 2 or 3.</summary>
     public static (string Method, int Dims) ParseProjection(string name)
     {
         if (name.Length >= 4 && name.EndsWith('d') && name[^2] is '2' or '3')
         {
             string method = name[..^2];
-            if (method is "pca" or "tsne") return (method, name[^2] - '0');
+            if (method is "pca" or "tsne" or "umap") return (method, name[^2] - '0');
         }
-        throw new BuildInputException($"unknown projection '{name}'; expected pca2d, pca3d, tsne2d or tsne3d");
+        throw new BuildInputException($"unknown projection '{name}'; expected pca2d, pca3d, tsne2d, tsne3d, umap2d or umap3d");
     }
 
     private static void ValidateProjections(IReadOnlyList<string> projections)
@@ -267,6 +279,8 @@ public static class AtlasBuilder
         if (have.ScaleMatching != want.ScaleMatching) d.Add($"scale matching {have.ScaleMatching} vs {want.ScaleMatching}");
         if (have.Metric != want.Metric) d.Add($"metric {have.Metric} vs {want.Metric}");
         if (have.Perplexity != want.Perplexity) d.Add($"perplexity {have.Perplexity} vs {want.Perplexity}");
+        if (have.UmapNeighbors != want.UmapNeighbors) d.Add($"UMAP neighbors {have.UmapNeighbors} vs {want.UmapNeighbors}");
+        if (have.UmapMinDist != want.UmapMinDist) d.Add($"UMAP min_dist {have.UmapMinDist} vs {want.UmapMinDist}");
         if (have.TsneIterations != want.TsneIterations) d.Add($"t-SNE iterations {have.TsneIterations} vs {want.TsneIterations}");
         if (!existing.Projections.SequenceEqual(settings.Projections))
             d.Add($"projections [{string.Join(", ", existing.Projections)}] vs [{string.Join(", ", settings.Projections)}]");

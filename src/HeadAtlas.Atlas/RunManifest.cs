@@ -71,6 +71,9 @@ public sealed record ManifestSettings
     public string Metric { get; init; } = "cosine";
     public double Perplexity { get; init; }
     public int TsneIterations { get; init; }
+    /// <summary>UMAP settings (runs written before UMAP existed read as the defaults).</summary>
+    public int UmapNeighbors { get; init; } = 15;
+    public double UmapMinDist { get; init; } = 0.1;
 }
 
 public sealed class ManifestHead

@@ -143,12 +143,12 @@ internal sealed class FftRepulsion2D
         return extent > gridExtent / 1.5;
     }
 
-    /// <summary>Places a square grid over the points with a margin, on the smallest power-of-two FFT whose boxes are at
+    /// <summary>Places a square grid over the points with a margin, on the smallest supported FFT size (2^k or 3·2^k) whose boxes are at
     /// most MaxBoxWidth wide, and computes the kernel's spectrum for it.</summary>
     private void PlaceGrid(double minX, double maxX, double minY, double maxY, double extent)
     {
-        int l = MinFftSize;
-        while ((l / (2 * NodesPerBox)) * MaxBoxWidth < extent * 1.0001) l *= 2;
+        int l = Fft2D.NextSize(MinFftSize);
+        while ((l / (2 * NodesPerBox)) * MaxBoxWidth < extent * 1.0001) l = Fft2D.NextSize(l + 1);
         int boxes = l / (2 * NodesPerBox);
         // Margin for the embedding to grow into, but never boxes wider than the limit.
         double gridSide = Math.Min(extent * 1.2, boxes * MaxBoxWidth);

@@ -21,6 +21,13 @@ public sealed class KnnGraph
         N = n; K = k; Indices = indices; Distances = distances;
     }
 
+    /// <summary>Above this many points <see cref="Build"/> uses NN-descent; at or below, the exact search.</summary>
+    public const int ExactLimit = 20_000;
+
+    /// <summary>Exact kNN for n ≤ <see cref="ExactLimit"/>, NN-descent (approximate, recall ≈ 0.99 on typical data) beyond.</summary>
+    public static KnnGraph Build(ReadOnlySpan<float> data, int n, int d, int k, int threads = 0, int seed = 0) =>
+        n <= ExactLimit ? Exact(data, n, d, k, threads) : NnDescent.Build(data, n, d, k, new NnDescent.Options { Seed = seed, Threads = threads });
+
     private const int Lanes = 8;     // candidates per block (one Vector256<float>)
     private const int RowsPerTask = 32;
 

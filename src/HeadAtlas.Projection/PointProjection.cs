@@ -1,6 +1,6 @@
 namespace HeadAtlas.Projection;
 
-public enum ProjectionMethod { Pca, Tsne }
+public enum ProjectionMethod { Pca, Tsne, Umap }
 
 /// <summary>One file-to-file projection, as run by <c>headatlas project</c>.</summary>
 public sealed record ProjectionRequest
@@ -13,6 +13,9 @@ public sealed record ProjectionRequest
     public double Perplexity { get; init; } = 30;
     public int Seed { get; init; } = 0;
     public int Iterations { get; init; } = 750;
+    /// <summary>UMAP n_neighbors (counting the point itself).</summary>
+    public int Neighbors { get; init; } = 15;
+    public double MinDist { get; init; } = 0.1;
     public int Threads { get; init; } = 0;
 }
 
@@ -51,6 +54,18 @@ public static class PointProjection
         {
             if (points.D < request.Dims) throw new ProjectionInputException($"{file}: has {points.D} columns; PCA cannot produce {request.Dims} dims");
             return Pca.Project(data, points.N, points.D, request.Dims);
+        }
+        if (request.Method == ProjectionMethod.Umap)
+        {
+            if (request.Neighbors < 2 || request.Neighbors > points.N)
+                throw new ProjectionInputException($"{file}: --neighbors {request.Neighbors} is out of range for its {points.N} points (it must be in 2..{points.N})");
+            if (!(request.MinDist >= 0) || request.MinDist > 1)
+                throw new ProjectionInputException($"--min-dist must be in [0, 1] (got {request.MinDist})");
+            var umap = new UmapOptions
+            {
+                Dims = request.Dims, Neighbors = request.Neighbors, MinDist = request.MinDist, Seed = request.Seed, Threads = request.Threads,
+            };
+            return Umap.Embed(data, points.N, points.D, umap, progress, cancel);
         }
         if (!(request.Perplexity >= 1) || request.Perplexity >= points.N - 1)
             throw new ProjectionInputException($"{file}: perplexity {request.Perplexity} is out of range for its {points.N} points (it must be at least 1 and below n − 1 = {points.N - 1})");

@@ -98,6 +98,7 @@ public static class Tsne
         var direct = exact ? new ExactRepulsion(parallel, dims) : null;
         var fft = !exact && dims == 2 ? new FftRepulsion2D(parallel) { MaxBoxWidth = options.MaxBoxWidth } : null;
         var tree = !exact && dims == 3 ? new BarnesHutRepulsion(parallel) : null;
+        var attraction = new TsneAttraction(p, dims);
         int early = Math.Min(options.EarlyExaggerationIterations, options.Iterations);
 
         // HEADATLAS_TSNE_TRACE=1 prints the CPU time spent in repulsion and attraction (diagnostics for benchmarks).
@@ -119,7 +120,7 @@ public static class Tsne
             var t0 = trace ? process.TotalProcessorTime : default;
             double z = direct is not null ? direct.Compute(y, n, rep) : fft is not null ? fft.Compute(y, n, rep) : tree!.Compute(y, n, rep);
             var t1 = trace ? process.TotalProcessorTime : default;
-            Attraction(p, y, dims, attr, parallel);
+            attraction.Compute(y, attr, parallel);
             if (trace)
             {
                 var t2 = process.TotalProcessorTime;
@@ -145,45 +146,6 @@ public static class Tsne
             progress?.Report(iter + 1);
         }
         return y.Select(v => (float)v).ToArray();
-    }
-
-    /// <summary>attr[i] = Σⱼ pᵢⱼ qᵢⱼ (yᵢ − yⱼ), qᵢⱼ = 1/(1+‖yᵢ−yⱼ‖²) unnormalized; each row summed in order by one thread.</summary>
-    private static void Attraction(SparseAffinities p, double[] y, int dims, double[] attr, ParallelOptions parallel)
-    {
-        int n = p.N;
-        int[] rowStart = p.RowStart, columns = p.Columns;
-        double[] values = p.Values;
-        Parallel.For(0, (n + 255) / 256, parallel, chunk =>
-        {
-            int end = Math.Min(n, (chunk + 1) * 256);
-            for (int i = chunk * 256; i < end; i++)
-            {
-                if (dims == 2)
-                {
-                    double y0 = y[2 * i], y1 = y[2 * i + 1], a0 = 0, a1 = 0;
-                    for (int e = rowStart[i]; e < rowStart[i + 1]; e++)
-                    {
-                        int j = columns[e];
-                        double d0 = y0 - y[2 * j], d1 = y1 - y[2 * j + 1];
-                        double w = values[e] / (1 + d0 * d0 + d1 * d1);
-                        a0 += w * d0; a1 += w * d1;
-                    }
-                    attr[2 * i] = a0; attr[2 * i + 1] = a1;
-                }
-                else
-                {
-                    double y0 = y[3 * i], y1 = y[3 * i + 1], y2 = y[3 * i + 2], a0 = 0, a1 = 0, a2 = 0;
-                    for (int e = rowStart[i]; e < rowStart[i + 1]; e++)
-                    {
-                        int j = columns[e];
-                        double d0 = y0 - y[3 * j], d1 = y1 - y[3 * j + 1], d2 = y2 - y[3 * j + 2];
-                        double w = values[e] / (1 + d0 * d0 + d1 * d1 + d2 * d2);
-                        a0 += w * d0; a1 += w * d1; a2 += w * d2;
-                    }
-                    attr[3 * i] = a0; attr[3 * i + 1] = a1; attr[3 * i + 2] = a2;
-                }
-            }
-        });
     }
 
     /// <summary>Exact KL(P‖Q) of an embedding [n, dims], O(n²): for tests and small checks.</summary>

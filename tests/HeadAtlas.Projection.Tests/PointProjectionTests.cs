@@ -115,6 +115,30 @@ public class PointProjectionTests : IDisposable
     }
 
     [Fact]
+    public void UmapCsvToCsvSeparatesTwoGroupsIn3D()
+    {
+        int n = 80;
+        var rng = new Random(2);
+        var csv = string.Join("\n", Enumerable.Range(0, n).Select(i => string.Join(",", Enumerable.Range(0, 5).Select(_ =>
+            ((i % 2) * 20 + rng.NextDouble()).ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+        var input = Write("u.csv", csv);
+        var output = Path.Combine(dir, "u_out.csv");
+        PointProjection.Run(new ProjectionRequest { Input = input, Output = output, Method = ProjectionMethod.Umap, Dims = 3, Neighbors = 10, MinDist = 0.2 });
+        var y = PointFiles.Read(output);
+        Assert.Equal((n, 3), (y.N, y.D));
+        Assert.Equal(1.0, TsneTests.NearestNeighbourAccuracy(y.Data, n, 3, Enumerable.Range(0, n).Select(i => i % 2).ToArray()));
+    }
+
+    [Fact]
+    public void UmapNeighborsTooLargeForN()
+    {
+        var input = Write("small.csv", GridCsv(10, 3));
+        var e = Fails(new ProjectionRequest { Input = input, Output = Path.Combine(dir, "y.csv"), Method = ProjectionMethod.Umap, Neighbors = 15 });
+        Assert.Contains("small.csv", e.Message);
+        Assert.Contains("--neighbors 15", e.Message);
+    }
+
+    [Fact]
     public void PerplexityTooLargeForN()
     {
         var input = Write("small.csv", GridCsv(10, 3));

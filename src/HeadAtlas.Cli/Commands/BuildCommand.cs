@@ -29,8 +29,12 @@ public static class BuildCommand
         {
             model, corpus, output, maxTokens, seed, metric, noScale, overwrite, parallelHeads,
         };
-        command.SetAction(async (parse, cancel) =>
+        command.SetAction(async (parse, invocationCancel) =>
         {
+            // Ctrl+C cancels the build (the first press; a second one ends the process at once). Only whole files
+            // are ever left behind, so a rerun resumes. (Program's synchronous Invoke gives us no cancellation.)
+            using var interrupt = new Interrupt(invocationCancel);
+            var cancel = interrupt.Token;
             try
             {
                 if (parse.GetValue(maxTokens) < 0) throw new BuildInputException("--max-tokens must be 0 (no limit) or more");
@@ -46,7 +50,7 @@ public static class BuildCommand
                 await Task.Run(() => Run(parse.GetValue(model)!, corpusPath, runDir, settings, parse.GetValue(overwrite), cancel), cancel);
                 return 0;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 Console.Error.WriteLine("interrupted: the files written so far are whole; run the same command again to resume");
                 return 130;

@@ -1,0 +1,184 @@
+namespace HeadAtlas.Projection;
+
+/// <summary>Options for <see cref="Umap"/>; defaults as umap-learn.</summary>
+public sealed record UmapOptions
+{
+    public int Dims { get; init; } = 2;
+    /// <summary>n_neighbors, counting the point itself as umap-learn does (so the kNN graph has Neighbors − 1).</summary>
+    public int Neighbors { get; init; } = 15;
+    public double MinDist { get; init; } = 0.1;
+    public double Spread { get; init; } = 1;
+    /// <summary>SGD epochs; 0 = automatic: 500 up to 10 000 points, 200 beyond (umap-learn's rule).</summary>
+    public int Epochs { get; init; } = 0;
+    public int NegativeSampleRate { get; init; } = 5;
+    public double LearningRate { get; init; } = 1;
+    public int Seed { get; init; } = 0;
+    /// <summary>Threads to use; 0 = all cores. The output does not depend on it.</summary>
+    public int Threads { get; init; } = 0;
+    /// <summary>Optional starting positions [n, Dims]; default: PCA scaled to a largest coordinate of 10, plus 1e-4 noise.</summary>
+    public float[]? Initialization { get; init; }
+
+    public int EpochsFor(int n) => Epochs > 0 ? Epochs : n <= 10_000 ? 500 : 200;
+}
+
+/// <summary>
+/// UMAP (McInnes, Healy, Melville 2018) of row-major [n, d] float data with euclidean input distances: kNN graph
+/// (<see cref="KnnGraph.Build"/>), fuzzy simplicial set (<see cref="UmapGraph"/>), curve parameters a, b
+/// (<see cref="UmapCurve"/>), PCA start, then SGD on the fuzzy cross-entropy with negative sampling: each edge is
+/// sampled in proportion to its weight, with <see cref="UmapOptions.NegativeSampleRate"/> random repulsions per sample,
+/// learning rate decaying linearly to 0.
+///
+/// Deterministic and multi-threaded: umap-learn moves both ends of an edge at once, "Hogwild" in parallel, which makes
+/// the result depend on thread timing. Here each epoch reads the other points' positions from a snapshot taken at the
+/// start of the epoch and moves only the row's own point (applying the attraction twice, since umap-learn moves both
+/// ends of each of the two directed copies of an edge); negative samples come from a random stream per (seed, epoch, point).
+/// So rows are independent within an epoch and the output is the same for a seed whatever the thread count.
+/// </summary>
+public static class Umap
+{
+    public static void Validate(int n, UmapOptions options)
+    {
+        if (options.Dims is not (2 or 3)) throw new ArgumentException($"UMAP dims must be 2 or 3 (got {options.Dims})");
+        if (n < 4) throw new ArgumentException($"UMAP needs at least 4 points (got {n})");
+        if (options.Neighbors < 2 || options.Neighbors > n) throw new ArgumentException($"n_neighbors {options.Neighbors} is out of range for {n} points: it must be in 2..n = {n}");
+        if (!(options.MinDist >= 0) || options.MinDist > options.Spread) throw new ArgumentException($"min_dist must be in [0, spread = {options.Spread}] (got {options.MinDist})");
+        if (options.Epochs < 0) throw new ArgumentException("epochs must be ≥ 0");
+    }
+
+    /// <summary>Returns the embedding [n, Dims]. <paramref name="progress"/> receives the epoch number.</summary>
+    public static float[] Embed(ReadOnlySpan<float> data, int n, int d, UmapOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        Validate(n, options);
+        var knn = KnnGraph.Build(data, n, d, options.Neighbors - 1, options.Threads, options.Seed);
+        var graph = UmapGraph.FromKnn(knn, options.Threads);
+        var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
+        return Optimize(graph, init, options, progress, cancel);
+    }
+
+    /// <summary>PCA to dims, scaled so the largest absolute coordinate is 10, plus seeded noise of scale 1e-4 (umap-learn's "pca" init).</summary>
+    public static float[] InitialPositions(ReadOnlySpan<float> data, int n, int d, int dims, int seed, int threads = 0)
+    {
+        var y = new float[n * dims]; // [n, dims]
+        int pcaDims = Math.Min(dims, d);
+        var pca = Pca.Project(data, n, d, pcaDims, threads);
+        for (int i = 0; i < n; i++)
+            for (int a = 0; a < pcaDims; a++) y[i * dims + a] = pca[i * pcaDims + a];
+        float max = 0;
+        foreach (var v in y) max = Math.Max(max, Math.Abs(v));
+        float scale = max > 0 ? 10 / max : 0;
+        var rng = new SplitMix(NnDescent.Mix(seed, -7, 0));
+        for (int t = 0; t < y.Length; t++) y[t] = y[t] * scale + (float)(Gauss(rng) * 1e-4);
+        return y;
+    }
+
+    /// <summary>SGD from <paramref name="init"/> [n, Dims] on the fuzzy graph; returns the embedding [n, Dims].</summary>
+    public static float[] Optimize(WeightedGraph graph, float[] init, UmapOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        int n = graph.N, dims = options.Dims;
+        if (init.Length != n * dims) throw new ArgumentException($"initialization must be [{n}, {dims}]");
+        int epochs = options.EpochsFor(n);
+        var (a, b) = UmapCurve.Fit(options.MinDist, options.Spread);
+        var schedule = new EdgeSchedule(graph, epochs, options.NegativeSampleRate);
+        var y = (float[])init.Clone();   // [n, dims]
+        var snapshot = new float[n * dims]; // [n, dims] positions at the start of the epoch
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
+        const int rowsPerTask = 512;
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            float alpha = (float)(options.LearningRate * (1 - epoch / (double)epochs));
+            Array.Copy(y, snapshot, y.Length);
+            int e0 = epoch;
+            Parallel.For(0, (n + rowsPerTask - 1) / rowsPerTask, parallel, task =>
+            {
+                Span<float> own = stackalloc float[dims];
+                int end = Math.Min(n, (task + 1) * rowsPerTask);
+                for (int i = task * rowsPerTask; i < end; i++)
+                {
+                    var rng = new SplitMix(NnDescent.Mix(options.Seed, e0, i));
+                    y.AsSpan(i * dims, dims).CopyTo(own);
+                    UpdateRow(graph, schedule, i, e0, own, snapshot, snapshot, n, dims, (float)a, (float)b, alpha, 2f, rng);
+                    own.CopyTo(y.AsSpan(i * dims, dims));
+                }
+            });
+            progress?.Report(epoch + 1);
+        }
+        return y;
+    }
+
+    /// <summary>
+    /// One epoch of row i: for every edge due, one attraction step toward the neighbour (scaled by attractionScale) and
+    /// the due negative samples, all against <paramref name="others"/> (fixed during the epoch); moves only <paramref name="own"/>.
+    /// Repulsions are drawn from the <paramref name="sampleCount"/> rows of <paramref name="samples"/> (skipping row i
+    /// itself when <paramref name="skipSelf"/>: the point is one of the samples).
+    /// </summary>
+    internal static void UpdateRow(WeightedGraph graph, EdgeSchedule schedule, int i, int epoch, Span<float> own, float[] others,
+        float[] samples, int sampleCount, int dims, float a, float b, float alpha, float attractionScale, SplitMix rng, bool skipSelf = true)
+    {
+        for (int e = graph.RowStart[i]; e < graph.RowStart[i + 1]; e++)
+        {
+            if (schedule.NextSample[e] > epoch) continue;
+            int j = graph.Columns[e];
+            float d2 = 0;
+            for (int t = 0; t < dims; t++) { float diff = own[t] - others[j * dims + t]; d2 += diff * diff; }
+            if (d2 > 0)
+            {
+                // ∂/∂d² of log(1/(1 + a·d^(2b))): −2ab·d^(2(b−1)) / (1 + a·d^(2b))
+                float pb = MathF.Pow(d2, b);
+                float coeff = -2 * a * b * pb / d2 / (1 + a * pb);
+                for (int t = 0; t < dims; t++)
+                    own[t] += attractionScale * alpha * Math.Clamp(coeff * (own[t] - others[j * dims + t]), -4f, 4f);
+            }
+            schedule.NextSample[e] += schedule.EpochsPerSample[e];
+
+            int negatives = (int)((epoch - schedule.NextNegative[e]) / schedule.EpochsPerNegative[e]);
+            for (int s = 0; s < negatives; s++)
+            {
+                int r = (int)(rng.Next() % (ulong)sampleCount);
+                if (skipSelf && r == i) continue;
+                float r2 = 0;
+                for (int t = 0; t < dims; t++) { float diff = own[t] - samples[r * dims + t]; r2 += diff * diff; }
+                if (r2 <= 0) continue; // a coincident point gives no direction
+                // ∂/∂d² of log(1 − 1/(1 + a·d^(2b))), with umap-learn's 0.001 guard.
+                float coeff = 2 * b / ((0.001f + r2) * (1 + a * MathF.Pow(r2, b)));
+                for (int t = 0; t < dims; t++)
+                    own[t] += alpha * Math.Clamp(coeff * (own[t] - samples[r * dims + t]), -4f, 4f);
+            }
+            schedule.NextNegative[e] += negatives * schedule.EpochsPerNegative[e];
+        }
+    }
+
+    internal static double Gauss(SplitMix rng)
+    {
+        double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+}
+
+/// <summary>When each edge is next due: an edge of weight w is sampled every max(w)/w epochs (edges below
+/// max(w)/epochs never would be, and are skipped), and draws its negative samples NegativeSampleRate times as often.</summary>
+internal sealed class EdgeSchedule
+{
+    public readonly float[] EpochsPerSample;   // [nnz]; +∞ for edges never sampled
+    public readonly float[] EpochsPerNegative; // [nnz]
+    public readonly float[] NextSample;        // [nnz]
+    public readonly float[] NextNegative;      // [nnz]
+
+    public EdgeSchedule(WeightedGraph graph, int epochs, int negativeSampleRate)
+    {
+        int nnz = graph.Columns.Length;
+        float max = 0;
+        foreach (var w in graph.Weights) max = Math.Max(max, w);
+        EpochsPerSample = new float[nnz];
+        EpochsPerNegative = new float[nnz];
+        for (int e = 0; e < nnz; e++)
+        {
+            float w = graph.Weights[e];
+            EpochsPerSample[e] = w >= max / epochs && w > 0 ? max / w : float.PositiveInfinity;
+            EpochsPerNegative[e] = EpochsPerSample[e] / Math.Max(1, negativeSampleRate);
+        }
+        NextSample = (float[])EpochsPerSample.Clone();
+        NextNegative = (float[])EpochsPerNegative.Clone();
+        if (negativeSampleRate <= 0) Array.Fill(NextNegative, float.PositiveInfinity);
+    }
+}
