@@ -40,7 +40,7 @@ public sealed class Vit : IImageModel
     public IReadOnlySet<string> HookNames { get; }
 
     public TokenizedText Tokenize(string text) =>
-        throw new ModelException($"{Info.Name} is a vision model: give it an image (--image FILE), not text");
+        throw new ModelException($"{Info.Name} is a vision model: it reads images (activations --image FILE), not text; building an atlas of an image folder is not supported yet");
 
     public IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null) =>
         throw new ModelException($"{Info.Name} is a vision model: it reads images, not token ids");
