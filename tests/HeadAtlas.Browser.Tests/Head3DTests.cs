@@ -190,4 +190,72 @@ public sealed class Head3DTests(BrowserFixture fx)
         }
         finally { await page.Context.CloseAsync(); }
     }
+    [Fact]
+    public async Task NearerPointsAreDrawnLargerWhenSizeByDepthIsOn()
+    {
+        const int layer = 2, head = 5;
+        var errors = new List<string>();
+        var page = await Open3DAsync(fx, $"#/head/{layer}/{head}", errors);
+        try
+        {
+            string file = Path.Combine(fx.RunDir, $"heads/L{layer}_H{head}/pca3d.arrow");
+            var x = ArrowFiles.ReadFloats(file, "x"); var y = ArrowFiles.ReadFloats(file, "y"); var z = ArrowFiles.ReadFloats(file, "z");
+            // Nearer the cloud, near and far points differ more in depth.
+            var canvasBox = (await page.Locator("[data-testid=head-canvas]").BoundingBoxAsync())!;
+            int before = await PageHelpers.FramesAsync(page);
+            await page.Mouse.MoveAsync(canvasBox.X + canvasBox.Width / 2, canvasBox.Y + canvasBox.Height / 2);
+            await page.Mouse.WheelAsync(0, -350);
+            await PageHelpers.NextFrameAsync(page, before);
+            // Depth of every row from the camera the page reports (eye = target + distance · back).
+            var cam = await page.EvaluateAsync<JsonElement>("() => window.__headatlas.state.camera");
+            double yaw = cam.GetProperty("yaw").GetDouble(), pitch = cam.GetProperty("pitch").GetDouble(), dist = cam.GetProperty("distance").GetDouble();
+            var target = cam.GetProperty("target").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            double[] back = [Math.Cos(pitch) * Math.Sin(yaw), Math.Sin(pitch), Math.Cos(pitch) * Math.Cos(yaw)];
+            double Depth(int i) => dist - ((x[i] - target[0]) * back[0] + (y[i] - target[1]) * back[1] + (z[i] - target[2]) * back[2]);
+
+            var isolated = await page.EvaluateAsync<int[]>(@"() => {
+                const p = window.__headatlas.screenPoints(), rows = p.length / 2, out = [];
+                const r = document.querySelector('[data-testid=head-canvas]').getBoundingClientRect();
+                for (let i = 0; i < rows; i++) {
+                    if (!(p[2*i] > r.left + 20 && p[2*i] < r.right - 20 && p[2*i+1] > r.top + 20 && p[2*i+1] < r.bottom - 20)) continue;
+                    let min = Infinity;
+                    for (let j = 0; j < rows; j++) if (j !== i) min = Math.min(min, Math.hypot(p[2*i] - p[2*j], p[2*i+1] - p[2*j+1]));
+                    if (min > 25) out.push(i);
+                }
+                return out;
+            }");
+            Assert.True(isolated.Length >= 2, "fewer than two isolated points");
+            int near = isolated.MinBy(Depth), far = isolated.MaxBy(Depth);
+            Assert.True(Depth(far) > 1.5 * Depth(near), $"isolated points too close in depth: {Depth(near):F2} vs {Depth(far):F2}");
+
+            async Task<(int Near, int Far)> DiskAreasAsync()
+            {
+                var (image, box) = await PageHelpers.CanvasAsync(page);
+                async Task<int> Area(int row)
+                {
+                    var s = await PageHelpers.ScreenAsync(page, row);
+                    int cx = (int)(s[0] - box.X), cy = (int)(s[1] - box.Y), count = 0;
+                    for (int dy = -12; dy <= 12; dy++)
+                    for (int dx = -12; dx <= 12; dx++)
+                    {
+                        var (r, g, b, _) = image[Math.Clamp(cx + dx, 0, image.Width - 1), Math.Clamp(cy + dy, 0, image.Height - 1)];
+                        if (r < 245 || g < 245 || b < 245) count++;
+                    }
+                    return count;
+                }
+                return (await Area(near), await Area(far));
+            }
+
+            var on = await DiskAreasAsync();
+            Assert.True(on.Near > 1.5 * on.Far, $"size by depth on: nearest disk {on.Near} px², farthest {on.Far} px²");
+            int frames = await PageHelpers.FramesAsync(page);
+            await page.Locator("[data-testid=depth-size]").UncheckAsync();
+            await PageHelpers.NextFrameAsync(page, frames);
+            Assert.False(await page.EvaluateAsync<bool>("() => window.__headatlas.state.camera.depthSize"));
+            var off = await DiskAreasAsync();
+            Assert.InRange(off.Near, off.Far - 6, off.Far + 6);
+            Assert.Empty(errors);
+        }
+        finally { await page.Context.CloseAsync(); }
+    }
 }
