@@ -150,39 +150,110 @@ public sealed class Head3DTests(BrowserFixture fx)
             await page.WaitForFunctionAsync("f => window.__headatlas.state.frames > f", await PageHelpers.FramesAsync(page) - 1);
             await PageHelpers.SaveScreenshotAsync(page, "head-3d-selected");
             var (image, box) = await PageHelpers.CanvasAsync(page);
-            // Each long enough line is on screen: gray along its middle (lines are drawn over points). Under SwiftShader a
-            // 3D line comes out lighter than its opacity says (~0.65 × the weight's darkness, cause not found; in 2D it
-            // matches the weight exactly and ExplorerTests checks that), so here: gray, visibly darker than the
-            // background, never darker than the weight allows.
+            // Each long enough line is on screen, as dark as its weight: in perspective the rasterizer spreads a
+            // line over two pixels across its direction, so the darkness (255 − gray, color 30 at opacity = weight
+            // over white) summed across the line is compared with weight × 225.
             int checkedLines = 0;
             foreach (var (key, weight) in expected)
             {
                 var kp = await PageHelpers.ScreenAsync(page, n + key);
                 if (double.Hypot(kp[0] - q[0], kp[1] - q[1]) < 40) continue;
-                double gray = 255 - weight * 225;
+                double want = weight * 225;
+                bool across = Math.Abs(kp[0] - q[0]) > Math.Abs(kp[1] - q[1]); // mostly horizontal: sum a column
                 int hits = 0;
                 var seen = new List<string>();
                 for (int step = 0; step <= 8; step++)
                 {
                     double t = 0.3 + 0.05 * step;
                     int px = (int)(q[0] + t * (kp[0] - q[0]) - box.X), py = (int)(q[1] + t * (kp[1] - q[1]) - box.Y);
-                    bool hit = false;
-                    for (int dy = -1; dy <= 1 && !hit; dy++)
-                    for (int dx = -1; dx <= 1 && !hit; dx++)
+                    double dark = 0;
+                    bool grayOnly = true;
+                    for (int d = -3; d <= 3; d++)
                     {
-                        var (r, g, b, _) = image[Math.Clamp(px + dx, 0, image.Width - 1), Math.Clamp(py + dy, 0, image.Height - 1)];
-                        hit = Math.Abs(r - g) < 12 && Math.Abs(g - b) < 12 && r < 245 && r > gray - 20;
+                        var (r, g, b, _) = across
+                            ? image[Math.Clamp(px, 0, image.Width - 1), Math.Clamp(py + d, 0, image.Height - 1)]
+                            : image[Math.Clamp(px + d, 0, image.Width - 1), Math.Clamp(py, 0, image.Height - 1)];
+                        if (Math.Abs(r - g) >= 12 || Math.Abs(g - b) >= 12) grayOnly = false;
+                        dark += 255 - r;
                     }
-                    if (hit) hits++;
-                    seen.Add($"({px},{py})={image[Math.Clamp(px, 0, image.Width - 1), Math.Clamp(py, 0, image.Height - 1)]}");
+                    if (grayOnly && Math.Abs(dark - want) < 20) hits++;
+                    seen.Add($"({px},{py}):{dark:F0}");
                 }
-                Assert.True(hits >= 5, $"line to key {key} (weight {weight:F3}): gray ≈ {gray:F0} at {hits} of 9 points: {string.Join(" ", seen)}");
+                Assert.True(hits >= 5, $"line to key {key} (weight {weight:F3}): darkness ≈ {want:F0} across it at {hits} of 9 points: {string.Join(" ", seen)}");
                 checkedLines++;
             }
             Assert.True(checkedLines > 0, "no line long enough to check on screen");
 
             // The sentence panel lists the clicked query's sentence.
             Assert.Equal(texts.Skip(first).Take(weights[token].Length), await page.Locator("[data-testid=sentence-query]").AllTextContentsAsync());
+            Assert.Empty(errors);
+        }
+        finally { await page.Context.CloseAsync(); }
+    }
+    [Fact]
+    public async Task NearerPointsAreDrawnLargerWhenSizeByDepthIsOn()
+    {
+        const int layer = 2, head = 5;
+        var errors = new List<string>();
+        var page = await Open3DAsync(fx, $"#/head/{layer}/{head}", errors);
+        try
+        {
+            string file = Path.Combine(fx.RunDir, $"heads/L{layer}_H{head}/pca3d.arrow");
+            var x = ArrowFiles.ReadFloats(file, "x"); var y = ArrowFiles.ReadFloats(file, "y"); var z = ArrowFiles.ReadFloats(file, "z");
+            // Nearer the cloud, near and far points differ more in depth.
+            var canvasBox = (await page.Locator("[data-testid=head-canvas]").BoundingBoxAsync())!;
+            int before = await PageHelpers.FramesAsync(page);
+            await page.Mouse.MoveAsync(canvasBox.X + canvasBox.Width / 2, canvasBox.Y + canvasBox.Height / 2);
+            await page.Mouse.WheelAsync(0, -350);
+            await PageHelpers.NextFrameAsync(page, before);
+            // Depth of every row from the camera the page reports (eye = target + distance · back).
+            var cam = await page.EvaluateAsync<JsonElement>("() => window.__headatlas.state.camera");
+            double yaw = cam.GetProperty("yaw").GetDouble(), pitch = cam.GetProperty("pitch").GetDouble(), dist = cam.GetProperty("distance").GetDouble();
+            var target = cam.GetProperty("target").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            double[] back = [Math.Cos(pitch) * Math.Sin(yaw), Math.Sin(pitch), Math.Cos(pitch) * Math.Cos(yaw)];
+            double Depth(int i) => dist - ((x[i] - target[0]) * back[0] + (y[i] - target[1]) * back[1] + (z[i] - target[2]) * back[2]);
+
+            var isolated = await page.EvaluateAsync<int[]>(@"() => {
+                const p = window.__headatlas.screenPoints(), rows = p.length / 2, out = [];
+                const r = document.querySelector('[data-testid=head-canvas]').getBoundingClientRect();
+                for (let i = 0; i < rows; i++) {
+                    if (!(p[2*i] > r.left + 20 && p[2*i] < r.right - 20 && p[2*i+1] > r.top + 20 && p[2*i+1] < r.bottom - 20)) continue;
+                    let min = Infinity;
+                    for (let j = 0; j < rows; j++) if (j !== i) min = Math.min(min, Math.hypot(p[2*i] - p[2*j], p[2*i+1] - p[2*j+1]));
+                    if (min > 25) out.push(i);
+                }
+                return out;
+            }");
+            Assert.True(isolated.Length >= 2, "fewer than two isolated points");
+            int near = isolated.MinBy(Depth), far = isolated.MaxBy(Depth);
+            Assert.True(Depth(far) > 1.5 * Depth(near), $"isolated points too close in depth: {Depth(near):F2} vs {Depth(far):F2}");
+
+            async Task<(int Near, int Far)> DiskAreasAsync()
+            {
+                var (image, box) = await PageHelpers.CanvasAsync(page);
+                async Task<int> Area(int row)
+                {
+                    var s = await PageHelpers.ScreenAsync(page, row);
+                    int cx = (int)(s[0] - box.X), cy = (int)(s[1] - box.Y), count = 0;
+                    for (int dy = -12; dy <= 12; dy++)
+                    for (int dx = -12; dx <= 12; dx++)
+                    {
+                        var (r, g, b, _) = image[Math.Clamp(cx + dx, 0, image.Width - 1), Math.Clamp(cy + dy, 0, image.Height - 1)];
+                        if (r < 245 || g < 245 || b < 245) count++;
+                    }
+                    return count;
+                }
+                return (await Area(near), await Area(far));
+            }
+
+            var on = await DiskAreasAsync();
+            Assert.True(on.Near > 1.5 * on.Far, $"size by depth on: nearest disk {on.Near} px², farthest {on.Far} px²");
+            int frames = await PageHelpers.FramesAsync(page);
+            await page.Locator("[data-testid=depth-size]").UncheckAsync();
+            await PageHelpers.NextFrameAsync(page, frames);
+            Assert.False(await page.EvaluateAsync<bool>("() => window.__headatlas.state.camera.depthSize"));
+            var off = await DiskAreasAsync();
+            Assert.InRange(off.Near, off.Far - 6, off.Far + 6);
             Assert.Empty(errors);
         }
         finally { await page.Context.CloseAsync(); }
