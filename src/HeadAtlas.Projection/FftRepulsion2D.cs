@@ -56,26 +56,23 @@ internal sealed class FftRepulsion2D
         // Coordinates relative to the grid centre keep the cancellations in the sums below small.
         double cx = x0 + 0.5 * gridExtent, cy = y0 + 0.5 * gridExtent;
 
-        // Per point: box cell and the 3 Lagrange weights along each axis.
+        // Per point: box cell and the 3 Lagrange weights along each axis. Computed in the (sequential) spreading
+        // loop below: it is cheap, and a parallel loop of its own would add a synchronization point per iteration,
+        // which costs more than the work on a busy machine.
         var cell = new int[2 * n];                   // [n, 2] index of the first node of the point's box
         var weights = new double[2 * n * NodesPerBox]; // [n, 2, 3]
-        Parallel.For(0, (n + 1023) / 1024, parallel, chunk =>
-        {
-            int end = Math.Min(n, (chunk + 1) * 1024);
-            for (int i = chunk * 1024; i < end; i++)
-                for (int a = 0; a < 2; a++)
-                {
-                    double u = (y[2 * i + a] - (a == 0 ? x0 : y0)) / boxWidth;
-                    int b = Math.Clamp((int)Math.Floor(u), 0, boxes - 1);
-                    cell[2 * i + a] = b * NodesPerBox;
-                    LagrangeWeights(u - b, weights.AsSpan((2 * i + a) * NodesPerBox, NodesPerBox));
-                }
-        });
 
         // Spread the four charges (sequential: scattered adds in a fixed order keep it deterministic).
         Array.Clear(gridARe); Array.Clear(gridAIm); Array.Clear(gridBRe); Array.Clear(gridBIm);
         for (int i = 0; i < n; i++)
         {
+            for (int a = 0; a < 2; a++)
+            {
+                double u = (y[2 * i + a] - (a == 0 ? x0 : y0)) / boxWidth;
+                int b = Math.Clamp((int)Math.Floor(u), 0, boxes - 1);
+                cell[2 * i + a] = b * NodesPerBox;
+                LagrangeWeights(u - b, weights.AsSpan((2 * i + a) * NodesPerBox, NodesPerBox));
+            }
             double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
             int gx = cell[2 * i], gy = cell[2 * i + 1];
             for (int s = 0; s < NodesPerBox; s++)

@@ -129,19 +129,16 @@ public static class Tsne
                     Console.Error.WriteLine($"iter {iter}: cpu so far: repulsion {repulsionCpu.TotalSeconds:F2} s, attraction {attractionCpu.TotalSeconds:F2} s, fft size {fft?.LastSize}; {fft?.Timings}");
             }
             double invZ = 1 / z;
-            Parallel.For(0, (n * dims + 4095) / 4096, parallel, chunk =>
+            // Sequential: O(n) cheap work, where a parallel loop would add a synchronization point per iteration.
+            for (int t = 0; t < n * dims; t++)
             {
-                int end = Math.Min(n * dims, (chunk + 1) * 4096);
-                for (int t = chunk * 4096; t < end; t++)
-                {
-                    double g = 4 * (exaggeration * attr[t] - rep[t] * invZ);
-                    grad[t] = g;
-                    double gain = g * update[t] < 0 ? gains[t] + 0.2 : gains[t] * 0.8; // sign flip: speed up this coordinate
-                    gains[t] = Math.Max(gain, 0.01);
-                    update[t] = momentum * update[t] - lr * gains[t] * g;
-                    y[t] += update[t];
-                }
-            });
+                double g = 4 * (exaggeration * attr[t] - rep[t] * invZ);
+                grad[t] = g;
+                double gain = g * update[t] < 0 ? gains[t] + 0.2 : gains[t] * 0.8; // sign flip: speed up this coordinate
+                gains[t] = Math.Max(gain, 0.01);
+                update[t] = momentum * update[t] - lr * gains[t] * g;
+                y[t] += update[t];
+            }
             onIteration?.Invoke(iter, y);
             progress?.Report(iter + 1);
         }

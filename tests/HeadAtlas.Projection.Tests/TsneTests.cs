@@ -71,7 +71,7 @@ public class TsneTests
     }
 
     /// <summary>Reference: Σⱼ q²ᵢⱼ(yᵢ − yⱼ) and Z by the exact O(n²) double sums.</summary>
-    private static (double[] Rep, double Z) ExactRepulsion(double[] y, int n, int dims)
+    internal static (double[] Rep, double Z) ExactRepulsion(double[] y, int n, int dims)
     {
         var rep = new double[n * dims];
         double z = 0;
