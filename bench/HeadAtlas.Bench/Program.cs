@@ -12,6 +12,7 @@ switch (what)
     case "forward": ForwardBench.Run(args[1..]); break;
     case "profile": ProfileBench.Run(args[1..]); break;
     case "ops": OpsBench.Run(args[1..]); break;
+    case "kernel": KernelBench.Run(args[1..]); break;
     case "ours-loop": // our forward pass alone, repeatedly: a target for a sampling profiler (dotnet-trace)
         Gemm.Threads = Timing.IntOption(args, "--threads", 1);
         var model = new OursMiniLm();

@@ -22,8 +22,9 @@ public static class AtlasBuilder
 
     /// <summary>
     /// Makes sure RUN_DIR holds a complete base for this model, corpus and settings. An existing run with the same
-    /// model, corpus bytes and settings is kept as it is; one with others is an error unless
-    /// <paramref name="overwrite"/>, which builds anew and swaps. Nothing appears at RUN_DIR until the base is whole.
+    /// model, corpus bytes and settings is kept as it is; one with others is an error. <paramref name="overwrite"/>
+    /// builds anew in any case and swaps the new run in when its base is whole. Nothing appears at RUN_DIR until
+    /// the base is whole.
     /// </summary>
     public static RunManifest BuildBase(ITransformerModel model, string corpusPath, string runDir, BuildSettings settings,
         bool overwrite = false, IBuildProgress? progress = null, CancellationToken cancel = default)
@@ -40,7 +41,7 @@ public static class AtlasBuilder
             {
                 var existing = RunReader.ReadManifest(runDir);
                 var differences = Differences(existing, model.Info, corpus.Sha256, settings);
-                if (differences.Count == 0) return existing;
+                if (differences.Count == 0 && !overwrite) return existing;
                 if (!overwrite)
                     throw new BuildInputException($"'{runDir}' holds a run built with other inputs ({string.Join("; ", differences)}); " +
                                                   "add --overwrite to rebuild it, or choose another --out");
@@ -80,6 +81,11 @@ public static class AtlasBuilder
                     select (projection, head)).ToList();
         if (todo.Count == 0) return;
 
+        // t-SNE needs perplexity < points − 1; a tiny corpus gets a smaller one (as openTSNE does), said aloud.
+        double perplexity = Math.Min(settings.Perplexity, (2.0 * manifest.Corpus.Tokens - 1) / 3);
+        if (perplexity < settings.Perplexity && todo.Any(t => ParseProjection(t.projection).Method == "tsne"))
+            progress.Warn($"perplexity {settings.Perplexity} is too large for {2 * manifest.Corpus.Tokens} points; t-SNE uses {perplexity:G3}");
+
         parallelHeads = Math.Clamp(parallelHeads, 1, Environment.ProcessorCount);
         int threadsEach = Math.Max(1, Environment.ProcessorCount / parallelHeads);
         var overall = progress.Start("projections", todo.Count);
@@ -105,7 +111,7 @@ public static class AtlasBuilder
                 var stage = progress.Start($"t-SNE {item.head.Key}", settings.TsneIterations, transient: true);
                 var options = new TsneOptions
                 {
-                    Dims = dims, Perplexity = settings.Perplexity, Iterations = settings.TsneIterations,
+                    Dims = dims, Perplexity = perplexity, Iterations = settings.TsneIterations,
                     Seed = settings.Seed, Threads = threadsEach,
                 };
                 coords = Tsne.Embed(points, 2 * n, dHead, options, new Progress(stage), cancel);

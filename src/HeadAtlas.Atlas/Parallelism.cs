@@ -8,6 +8,16 @@ internal static class Parallelism
     /// cancellation stays what it is) rather than wrapped in an AggregateException.</summary>
     public static void ForEach<T>(IEnumerable<T> items, int degree, CancellationToken cancel, Action<T> body)
     {
+        if (degree <= 1)
+        {
+            // In order, on this thread: heads finish (and their files appear) in manifest order.
+            foreach (var item in items)
+            {
+                cancel.ThrowIfCancellationRequested();
+                body(item);
+            }
+            return;
+        }
         try
         {
             Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = cancel }, body);

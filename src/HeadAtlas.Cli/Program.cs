@@ -5,7 +5,7 @@ namespace HeadAtlas.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
         var root = new RootCommand("HeadAtlas: see every attention head of a transformer — queries and keys embedded jointly.")
         {
@@ -14,11 +14,13 @@ public static class Program
             ServeCommand.Create(),
             ActivationsCommand.Create(),
             ProjectCommand.Create(),
+            ModelsCommand.Create(),
         };
         try
         {
             // Our handler, not System.CommandLine's: a user's mistake prints one line, not a stack trace.
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Signals are handled by Interrupt (one mechanism), not by the parser.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (Exception e) when (UserErrors.IsUserError(e))
         {

@@ -1,9 +1,12 @@
+using System.Runtime.Intrinsics;
+
 namespace HeadAtlas.Projection;
 
 /// <summary>
 /// Repulsive t-SNE forces in 3D by a Barnes-Hut octree (van der Maaten 2014): a cell far enough away
 /// (side / distance &lt; θ) acts as one point at its centre of mass. Leaves hold up to <see cref="LeafSize"/> points,
-/// which are summed exactly. Built sequentially; forces computed per point in parallel (deterministic).
+/// which are summed exactly unless far enough away themselves. Built sequentially; forces computed per leaf in
+/// parallel (deterministic: every point's sum has a fixed order).
 /// </summary>
 internal sealed class BarnesHutRepulsion
 {
@@ -21,22 +24,43 @@ internal sealed class BarnesHutRepulsion
     public BarnesHutRepulsion(ParallelOptions parallel) => this.parallel = parallel;
 
     /// <summary>y: [n, 3]. Writes rep[n, 3] = Σⱼ q²ᵢⱼ(yᵢ − yⱼ) (not divided by Z) and returns Z = Σ_{i≠j} qᵢⱼ.</summary>
+    /// <remarks>
+    /// Group walk (Barnes 1990): the tree is walked once per leaf, not once per point. A cell is accepted for the
+    /// whole leaf when side / (distance from the cell's centre of mass to the leaf's bounding box) &lt; θ, which
+    /// bounds side / distance for every point of the leaf, so each point is approximated at least as well as by the
+    /// per-point walk. The accepted cells and the single points of opened leaves form an interaction list that each
+    /// point of the leaf then sums with a plain SIMD loop. The list includes the point itself (q = 1, no force),
+    /// which is subtracted from Z afterwards.
+    /// </remarks>
     public double Compute(double[] y, int n, double[] rep)
     {
         Build(y, n);
         // Plain arrays for the traversal (List indexers cost a bounds and version check each).
         double[] com = this.com.ToArray(), half = this.half.ToArray();
         int[] count = this.count.ToArray(), firstChild = this.firstChild.ToArray(), leafStart = this.leafStart.ToArray(), order = this.order;
+        var leaves = new List<int>();
+        for (int node = 0; node < count.Length; node++)
+            if (firstChild[node] < 0 && count[node] > 0) leaves.Add(node);
         var zPart = new double[n];
         double theta2 = Theta * Theta;
-        Parallel.For(0, (n + 255) / 256, parallel, chunk =>
+        const int LeavesPerChunk = 32;
+        Parallel.For(0, (leaves.Count + LeavesPerChunk - 1) / LeavesPerChunk, parallel, chunk =>
         {
             var stack = new int[8 * MaxDepth + 16]; // depth-first: at most 7 pending siblings per level
-            int end = Math.Min(n, (chunk + 1) * 256);
-            for (int i = chunk * 256; i < end; i++)
+            var list = new InteractionList();
+            int end = Math.Min(leaves.Count, (chunk + 1) * LeavesPerChunk);
+            for (int g = chunk * LeavesPerChunk; g < end; g++)
             {
-                double yx = y[3 * i], yy = y[3 * i + 1], yz = y[3 * i + 2];
-                double fx = 0, fy = 0, fz = 0, zSum = 0;
+                int leaf = leaves[g], first = leafStart[leaf], cntLeaf = count[leaf];
+                double lx = double.MaxValue, ly = double.MaxValue, lz = double.MaxValue, hx = double.MinValue, hy = double.MinValue, hz = double.MinValue;
+                for (int t = first; t < first + cntLeaf; t++)
+                {
+                    int j = order[t];
+                    lx = Math.Min(lx, y[3 * j]); hx = Math.Max(hx, y[3 * j]);
+                    ly = Math.Min(ly, y[3 * j + 1]); hy = Math.Max(hy, y[3 * j + 1]);
+                    lz = Math.Min(lz, y[3 * j + 2]); hz = Math.Max(hz, y[3 * j + 2]);
+                }
+                list.Clear(0.5 * (lx + hx), 0.5 * (ly + hy), 0.5 * (lz + hz));
                 int top = 0;
                 stack[top++] = 0;
                 while (top > 0)
@@ -44,40 +68,76 @@ internal sealed class BarnesHutRepulsion
                     int node = stack[--top];
                     int cnt = count[node];
                     if (cnt == 0) continue;
-                    if (firstChild[node] < 0)
-                    {
-                        for (int t = leafStart[node]; t < leafStart[node] + cnt; t++)
-                        {
-                            int j = order[t];
-                            if (j == i) continue;
-                            double dx = yx - y[3 * j], dy = yy - y[3 * j + 1], dz = yz - y[3 * j + 2];
-                            double q = 1 / (1 + dx * dx + dy * dy + dz * dz);
-                            zSum += q;
-                            double q2 = q * q;
-                            fx += q2 * dx; fy += q2 * dy; fz += q2 * dz;
-                        }
-                        continue;
-                    }
-                    double cx = yx - com[3 * node], cy = yy - com[3 * node + 1], cz = yz - com[3 * node + 2];
-                    double r2 = cx * cx + cy * cy + cz * cz;
+                    double cx = com[3 * node], cy = com[3 * node + 1], cz = com[3 * node + 2];
+                    double dx = Math.Max(Math.Max(lx - cx, cx - hx), 0), dy = Math.Max(Math.Max(ly - cy, cy - hy), 0), dz = Math.Max(Math.Max(lz - cz, cz - hz), 0);
                     double side = 2 * half[node];
-                    if (side * side < theta2 * r2)
-                    {
-                        double q = 1 / (1 + r2);
-                        zSum += cnt * q;
-                        double q2 = cnt * q * q;
-                        fx += q2 * cx; fy += q2 * cy; fz += q2 * cz;
-                    }
+                    if (side * side < theta2 * (dx * dx + dy * dy + dz * dz)) list.Add(cx, cy, cz, cnt);
+                    else if (firstChild[node] < 0)
+                        for (int t = leafStart[node]; t < leafStart[node] + cnt; t++) { int j = order[t]; list.Add(y[3 * j], y[3 * j + 1], y[3 * j + 2], 1); }
                     else
                         for (int c = 7; c >= 0; c--) stack[top++] = firstChild[node] + c;
                 }
-                rep[3 * i] = fx; rep[3 * i + 1] = fy; rep[3 * i + 2] = fz;
-                zPart[i] = zSum;
+                list.PadToVector();
+                for (int t = first; t < first + cntLeaf; t++)
+                {
+                    int i = order[t];
+                    var (fx, fy, fz, zSum) = list.Sum(y[3 * i], y[3 * i + 1], y[3 * i + 2]);
+                    rep[3 * i] = fx; rep[3 * i + 1] = fy; rep[3 * i + 2] = fz;
+                    zPart[i] = zSum - 1; // the point itself is in the list with q = 1
+                }
             }
         });
         double z = 0;
         for (int i = 0; i < n; i++) z += zPart[i];
         return z;
+    }
+
+    /// <summary>Sources acting on one leaf: positions relative to an origin near the leaf (so near sources, where
+    /// precision matters, have small coordinates) and masses (point counts); float structure of arrays, 8 lanes.</summary>
+    private sealed class InteractionList
+    {
+        private float[] x = new float[256], y = new float[256], z = new float[256], mass = new float[256];
+        private double ox, oy, oz;
+        public int Count;
+
+        public void Clear(double originX, double originY, double originZ) { Count = 0; ox = originX; oy = originY; oz = originZ; }
+
+        public void Add(double px, double py, double pz, double m)
+        {
+            if (Count == x.Length)
+            {
+                Array.Resize(ref x, 2 * Count); Array.Resize(ref y, 2 * Count);
+                Array.Resize(ref z, 2 * Count); Array.Resize(ref mass, 2 * Count);
+            }
+            x[Count] = (float)(px - ox); y[Count] = (float)(py - oy); z[Count] = (float)(pz - oz); mass[Count] = (float)m; Count++;
+        }
+
+        /// <summary>Pads with massless sources to a whole number of vectors.</summary>
+        public void PadToVector()
+        {
+            while (Count % Vector256<float>.Count != 0) Add(ox, oy, oz, 0);
+        }
+
+        /// <summary>Σ m q² (p − s) and Σ m q over the sources s, q = 1/(1+‖p−s‖²); fixed summation order.</summary>
+        public (double Fx, double Fy, double Fz, double Z) Sum(double px, double py, double pz)
+        {
+            var vx = Vector256.Create((float)(px - ox)); var vy = Vector256.Create((float)(py - oy)); var vz = Vector256.Create((float)(pz - oz));
+            var one = Vector256.Create(1f);
+            var fx = Vector256<float>.Zero; var fy = Vector256<float>.Zero; var fz = Vector256<float>.Zero; var zs = Vector256<float>.Zero;
+            ref float rx = ref x[0], ry = ref y[0], rz = ref z[0], rm = ref mass[0];
+            for (int t = 0; t < Count; t += Vector256<float>.Count)
+            {
+                var dx = vx - Vector256.LoadUnsafe(ref rx, (nuint)t);
+                var dy = vy - Vector256.LoadUnsafe(ref ry, (nuint)t);
+                var dz = vz - Vector256.LoadUnsafe(ref rz, (nuint)t);
+                var q = one / (one + dx * dx + dy * dy + dz * dz);
+                var mq = Vector256.LoadUnsafe(ref rm, (nuint)t) * q;
+                zs += mq;
+                var mq2 = mq * q;
+                fx += mq2 * dx; fy += mq2 * dy; fz += mq2 * dz;
+            }
+            return (Vector256.Sum(fx), Vector256.Sum(fy), Vector256.Sum(fz), Vector256.Sum(zs));
+        }
     }
 
     private void Build(double[] y, int n)

@@ -25,6 +25,10 @@ internal sealed class FftRepulsion2D
     private float[] gridARe = [], gridAIm = [], gridBRe = [], gridBIm = [], kernelHat = [];
     private double gridX0, gridY0, gridExtent;
     private int gridBoxes;
+    /// <summary>Diagnostics: grid placements and time (Stopwatch ticks) per phase.</summary>
+    public int Placements;
+    public long KernelTicks, SpreadTicks, FftTicks, GatherTicks;
+    public string Timings => $"placements {Placements}, kernel {KernelTicks / 1e9:F2}s, spread {SpreadTicks / 1e9:F2}s, fft {FftTicks / 1e9:F2}s, gather {GatherTicks / 1e9:F2}s";
     /// <summary>FFT size used by the last call (for diagnostics).</summary>
     public int LastSize => fft?.L ?? 0;
 
@@ -42,8 +46,11 @@ internal sealed class FftRepulsion2D
             minY = Math.Min(minY, y[2 * i + 1]); maxY = Math.Max(maxY, y[2 * i + 1]);
         }
         double extent = Math.Max(Math.Max(maxX - minX, maxY - minY), 1e-12);
-        if (!GridCovers(minX, maxX, minY, maxY, extent)) PlaceGrid(minX, maxX, minY, maxY, extent);
-        int l = fft!.L, boxes = gridBoxes, m = boxes * NodesPerBox;
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (!GridCovers(minX, maxX, minY, maxY, extent)) { PlaceGrid(minX, maxX, minY, maxY, extent); Placements++; }
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        KernelTicks += t1 - t0;
+        int l = fft!.Stride, boxes = gridBoxes, m = boxes * NodesPerBox; // l: row stride of the grids
         double boxWidth = gridExtent / boxes;
         double x0 = gridX0, y0 = gridY0;
         // Coordinates relative to the grid centre keep the cancellations in the sums below small.
@@ -86,8 +93,11 @@ internal sealed class FftRepulsion2D
             }
         }
 
+        long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         Convolve(ref gridARe, ref gridAIm, m, mixed: false);
         Convolve(ref gridBRe, ref gridBIm, m, mixed: true);
+        long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+        SpreadTicks += t2 - t1; FftTicks += t3 - t2;
 
         // Gather potentials and form forces and each point's share of Z.
         var zPart = new double[n];
@@ -119,6 +129,7 @@ internal sealed class FftRepulsion2D
         });
         double z = 0;
         for (int i = 0; i < n; i++) z += zPart[i];
+        GatherTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t3;
         return z;
     }
 
@@ -132,12 +143,12 @@ internal sealed class FftRepulsion2D
         return extent > gridExtent / 1.5;
     }
 
-    /// <summary>Places a square grid over the points with a margin, on the smallest power-of-two FFT whose boxes are at
+    /// <summary>Places a square grid over the points with a margin, on the smallest supported FFT size (2^k or 3·2^k) whose boxes are at
     /// most MaxBoxWidth wide, and computes the kernel's spectrum for it.</summary>
     private void PlaceGrid(double minX, double maxX, double minY, double maxY, double extent)
     {
-        int l = MinFftSize;
-        while ((l / (2 * NodesPerBox)) * MaxBoxWidth < extent * 1.0001) l *= 2;
+        int l = Fft2D.NextSize(MinFftSize);
+        while ((l / (2 * NodesPerBox)) * MaxBoxWidth < extent * 1.0001) l = Fft2D.NextSize(l + 1);
         int boxes = l / (2 * NodesPerBox);
         // Margin for the embedding to grow into, but never boxes wider than the limit.
         double gridSide = Math.Min(extent * 1.2, boxes * MaxBoxWidth);
@@ -149,12 +160,13 @@ internal sealed class FftRepulsion2D
         if (fft is null || fft.L != l)
         {
             fft = new Fft2D(l);
-            gridARe = new float[l * l]; gridAIm = new float[l * l];
-            gridBRe = new float[l * l]; gridBIm = new float[l * l];
-            kernelHat = new float[l * l];
-            kernelRe = new float[l * l]; kernelIm = new float[l * l];
-            kernelPlus = new float[l * l]; kernelMinus = new float[l * l];
-            mixRe = new float[l * l]; mixIm = new float[l * l];
+            int size = fft.Size;
+            gridARe = new float[size]; gridAIm = new float[size];
+            gridBRe = new float[size]; gridBIm = new float[size];
+            kernelHat = new float[size];
+            kernelRe = new float[size]; kernelIm = new float[size];
+            kernelPlus = new float[size]; kernelMinus = new float[size];
+            mixRe = new float[size]; mixIm = new float[size];
         }
         MakeKernel(l, boxes * NodesPerBox, gridSide / boxes / NodesPerBox);
     }
@@ -198,12 +210,12 @@ internal sealed class FftRepulsion2D
                 int dc = c < m ? c : c > l - m ? c - l : int.MaxValue;
                 if (dc == int.MaxValue) continue;
                 double q = 1 / (1 + ((double)dr * dr + (double)dc * dc) * spacing * spacing);
-                re[r * l + c] = (float)(squared ? q * q : q);
+                re[r * fft!.Stride + c] = (float)(squared ? q * q : q);
             }
         }
         fft!.ForwardTransposed(ref re, ref im, l, parallel);
         kernelRe = re; kernelIm = im;
-        var spectrum = new float[l * l];
+        var spectrum = new float[fft.Size];
         float scale = 1f / ((float)l * l);
         for (int i = 0; i < re.Length; i++) spectrum[i] = re[i] * scale; // imaginary part is zero: the kernel is even
         return spectrum;
@@ -216,16 +228,16 @@ internal sealed class FftRepulsion2D
     private void Convolve(ref float[] re, ref float[] im, int m, bool mixed)
     {
         fft!.ForwardTransposed(ref re, ref im, m, parallel);
-        int l = fft.L;
+        int l = fft.L, ld = fft.Stride;
         float[] reArr = re, imArr = im; // ref parameters cannot be captured
         if (!mixed)
         {
             var k = kernelHat;
             Parallel.For(0, l, parallel, row =>
             {
-                var kr = k.AsSpan(row * l, l);
-                var rr = reArr.AsSpan(row * l, l);
-                var ii = imArr.AsSpan(row * l, l);
+                var kr = k.AsSpan(row * ld, l);
+                var rr = reArr.AsSpan(row * ld, l);
+                var ii = imArr.AsSpan(row * ld, l);
                 System.Numerics.Tensors.TensorPrimitives.Multiply(rr, kr, rr);
                 System.Numerics.Tensors.TensorPrimitives.Multiply(ii, kr, ii);
             });
@@ -240,7 +252,7 @@ internal sealed class FftRepulsion2D
                 int partnerRow = (l - row) % l;
                 for (int c = 0; c < l; c++)
                 {
-                    int f = row * l + c, g = partnerRow * l + (l - c) % l;
+                    int f = row * ld + c, g = partnerRow * ld + (l - c) % l;
                     outRe[f] = reArr[f] * plus[f] + reArr[g] * minus[f];
                     outIm[f] = imArr[f] * plus[f] - imArr[g] * minus[f];
                 }

@@ -17,6 +17,8 @@ public sealed record TsneOptions
     public double LearningRate { get; init; } = 0;
     /// <summary>Largest interpolation box side (embedding units) of the 2D FFT repulsion; 1 as in FIt-SNE/openTSNE.</summary>
     public double MaxBoxWidth { get; init; } = 1;
+    /// <summary>Up to this many points the repulsion is summed exactly (O(n²)); above, FFT interpolation (2D) or Barnes-Hut (3D).</summary>
+    public int ExactRepulsionMaxPoints { get; init; } = 2500;
     /// <summary>Optional starting positions [n, Dims]; default: PCA scaled to standard deviation 1e-4 (openTSNE, scikit-learn).</summary>
     public float[]? Initialization { get; init; }
 }
@@ -31,6 +33,9 @@ public static class Tsne
     /// <summary>Returns the embedding [n, Dims]. <paramref name="progress"/> receives the iteration number.</summary>
     public static float[] Embed(ReadOnlySpan<float> data, int n, int d, TsneOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
+        // Too large a perplexity for a small n is lowered to (n − 1)/3, as openTSNE does, so a pipeline over many heads
+        // never fails on a tiny one; the 'project' command rejects it up front with a clear message instead.
+        if (n >= 4 && options.Perplexity > (n - 1) / 3.0) options = options with { Perplexity = Math.Max(1, (n - 1) / 3.0) };
         Validate(n, options);
         int k = Math.Min(n - 1, (int)Math.Floor(3 * options.Perplexity));
         var graph = KnnGraph.Exact(data, n, d, k, options.Threads);
@@ -88,8 +93,12 @@ public static class Tsne
         var attr = new double[n * dims];
         Array.Fill(gains, 1.0);
         double lr = options.LearningRate > 0 ? options.LearningRate : Math.Max(n / (4 * options.EarlyExaggeration), 50);
-        var fft = dims == 2 ? new FftRepulsion2D(parallel) { MaxBoxWidth = options.MaxBoxWidth } : null;
-        var tree = dims == 3 ? new BarnesHutRepulsion(parallel) : null;
+        // Repulsion: exact for small n (cheaper than a grid or tree there, and exact); else FFT grid (2D) or octree (3D).
+        bool exact = n <= options.ExactRepulsionMaxPoints;
+        var direct = exact ? new ExactRepulsion(parallel, dims) : null;
+        var fft = !exact && dims == 2 ? new FftRepulsion2D(parallel) { MaxBoxWidth = options.MaxBoxWidth } : null;
+        var tree = !exact && dims == 3 ? new BarnesHutRepulsion(parallel) : null;
+        var attraction = new TsneAttraction(p, dims);
         int early = Math.Min(options.EarlyExaggerationIterations, options.Iterations);
 
         // HEADATLAS_TSNE_TRACE=1 prints the CPU time spent in repulsion and attraction (diagnostics for benchmarks).
@@ -109,15 +118,15 @@ public static class Tsne
             double momentum = iter < early ? 0.5 : 0.8;
 
             var t0 = trace ? process.TotalProcessorTime : default;
-            double z = fft is not null ? fft.Compute(y, n, rep) : tree!.Compute(y, n, rep);
+            double z = direct is not null ? direct.Compute(y, n, rep) : fft is not null ? fft.Compute(y, n, rep) : tree!.Compute(y, n, rep);
             var t1 = trace ? process.TotalProcessorTime : default;
-            Attraction(p, y, dims, attr, parallel);
+            attraction.Compute(y, attr, parallel);
             if (trace)
             {
                 var t2 = process.TotalProcessorTime;
                 repulsionCpu += t1 - t0; attractionCpu += t2 - t1;
                 if (iter % 50 == 0 || iter == options.Iterations - 1)
-                    Console.Error.WriteLine($"iter {iter}: cpu so far: repulsion {repulsionCpu.TotalSeconds:F2} s, attraction {attractionCpu.TotalSeconds:F2} s, fft size {fft?.LastSize}");
+                    Console.Error.WriteLine($"iter {iter}: cpu so far: repulsion {repulsionCpu.TotalSeconds:F2} s, attraction {attractionCpu.TotalSeconds:F2} s, fft size {fft?.LastSize}; {fft?.Timings}");
             }
             double invZ = 1 / z;
             Parallel.For(0, (n * dims + 4095) / 4096, parallel, chunk =>
@@ -137,45 +146,6 @@ public static class Tsne
             progress?.Report(iter + 1);
         }
         return y.Select(v => (float)v).ToArray();
-    }
-
-    /// <summary>attr[i] = Σⱼ pᵢⱼ qᵢⱼ (yᵢ − yⱼ), qᵢⱼ = 1/(1+‖yᵢ−yⱼ‖²) unnormalized; each row summed in order by one thread.</summary>
-    private static void Attraction(SparseAffinities p, double[] y, int dims, double[] attr, ParallelOptions parallel)
-    {
-        int n = p.N;
-        int[] rowStart = p.RowStart, columns = p.Columns;
-        double[] values = p.Values;
-        Parallel.For(0, (n + 255) / 256, parallel, chunk =>
-        {
-            int end = Math.Min(n, (chunk + 1) * 256);
-            for (int i = chunk * 256; i < end; i++)
-            {
-                if (dims == 2)
-                {
-                    double y0 = y[2 * i], y1 = y[2 * i + 1], a0 = 0, a1 = 0;
-                    for (int e = rowStart[i]; e < rowStart[i + 1]; e++)
-                    {
-                        int j = columns[e];
-                        double d0 = y0 - y[2 * j], d1 = y1 - y[2 * j + 1];
-                        double w = values[e] / (1 + d0 * d0 + d1 * d1);
-                        a0 += w * d0; a1 += w * d1;
-                    }
-                    attr[2 * i] = a0; attr[2 * i + 1] = a1;
-                }
-                else
-                {
-                    double y0 = y[3 * i], y1 = y[3 * i + 1], y2 = y[3 * i + 2], a0 = 0, a1 = 0, a2 = 0;
-                    for (int e = rowStart[i]; e < rowStart[i + 1]; e++)
-                    {
-                        int j = columns[e];
-                        double d0 = y0 - y[3 * j], d1 = y1 - y[3 * j + 1], d2 = y2 - y[3 * j + 2];
-                        double w = values[e] / (1 + d0 * d0 + d1 * d1 + d2 * d2);
-                        a0 += w * d0; a1 += w * d1; a2 += w * d2;
-                    }
-                    attr[3 * i] = a0; attr[3 * i + 1] = a1; attr[3 * i + 2] = a2;
-                }
-            }
-        });
     }
 
     /// <summary>Exact KL(P‖Q) of an embedding [n, dims], O(n²): for tests and small checks.</summary>

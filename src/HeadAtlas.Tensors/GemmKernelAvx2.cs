@@ -19,6 +19,8 @@ internal static unsafe class GemmKernelAvx2
         // a: 6 rows of A at stride lda (kc values each, read in place); b: [kc, 16] packed B panel; c: 6 rows of 16 at stride ldc.
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        // Touch C's tile now: its lines arrive during the k loop instead of stalling the stores at the end.
+        for (int i = 0; i < Mr; i++) { Sse.Prefetch0(c + i * ldc); Sse.Prefetch0(c + i * ldc + Nr - 1); }
         float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
         for (nint p = 0; p < kc; p++)
         {

@@ -110,4 +110,18 @@ public class ProjectionTests
         foreach (var head in m.Heads)
             Assert.Equal(File.ReadAllBytes(Path.Combine(run, head.Dir, "tsne2d.arrow")), File.ReadAllBytes(Path.Combine(again, head.Dir, "tsne2d.arrow")));
     }
+
+    [Fact]
+    public void Tsne_OnATinyCorpus_LowersPerplexity_AndSaysSo()
+    {
+        using var dir = new TempDir();
+        string run = dir.File("run");
+        var settings = new BuildSettings { Projections = ["tsne2d"], TsneIterations = 50 };
+        var m = AtlasBuilder.BuildBase(new FakeModel(layers: 1, heads: 2, kvHeads: 1), dir.Write("tiny.txt", "one two three\nfour five\n"), run, settings);
+        Assert.Equal(9, m.Corpus.Tokens); // 18 points: perplexity 30 is impossible
+        var progress = new RecordingProgress();
+        AtlasBuilder.CompleteProjections(run, 1, progress);
+        Assert.Contains(progress.Warnings, w => w.Contains("perplexity 30"));
+        Assert.Equal(18, RunReader.ReadTable(Path.Combine(run, "heads/L0_H1/tsne2d.arrow")).Length);
+    }
 }

@@ -103,7 +103,7 @@ public sealed class ExplorerTests(BrowserFixture fx) : IAsyncLifetime
         int n = ArrowFiles.ReadInts(RunFile("tokens.arrow"), "token").Count;
         Assert.Equal(2 * n, await Eval<int>("() => window.__headatlas.state.pointsDrawn"));
         // The manifest lists tsne2d but this run has no t-SNE file: not selectable.
-        Assert.True(await Eval<bool>("() => document.querySelector('[data-testid=projection] option[value=tsne2d]').disabled"));
+        Assert.True(await Eval<bool>("() => document.querySelector('[data-testid=method] option[value=tsne]').disabled"));
 
         // Back to the matrix.
         await _page.Locator("[data-testid=back]").ClickAsync();

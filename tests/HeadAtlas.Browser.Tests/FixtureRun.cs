@@ -29,9 +29,12 @@ public static class FixtureRun
     ];
 
     /// <summary>Writes the run into <paramref name="dir"/> (created); tsne2d only for the heads listed;
-    /// the sentences repeated <paramref name="repeat"/> times (a larger corpus).</summary>
-    public static string Write(string dir, IEnumerable<(int Layer, int Head)>? tsneHeads = null, int repeat = 1)
+    /// the sentences repeated <paramref name="repeat"/> times (a larger corpus). <paramref name="planned"/> is the
+    /// manifest's projections (default pca2d, tsne2d); pca2d and, when planned, pca3d are written for every head.</summary>
+    public static string Write(string dir, IEnumerable<(int Layer, int Head)>? tsneHeads = null, int repeat = 1,
+        string[]? planned = null)
     {
+        planned ??= ["pca2d", "tsne2d"];
         Directory.CreateDirectory(dir);
         var Sentences = Enumerable.Repeat(FixtureRun.Sentences, repeat).SelectMany(s => s).ToArray();
         var tokens = Tokenize(Sentences);
@@ -100,6 +103,8 @@ public static class FixtureRun
                 .Build());
 
             WriteProjection(headDir, "pca2d", n, rng, spread: 1f);
+            if (planned.Contains("pca3d"))
+                WriteProjection(headDir, "pca3d", n, rng, spread: 1f);
             if (tsneHeads?.Contains((l, h)) == true)
                 WriteTsne(dir, l, h);
             heads.Add(new { layer = l, head = h, kvHead = h, dir = $"heads/L{l}_H{h}" });
@@ -113,7 +118,7 @@ public static class FixtureRun
             model = new { name = "fixture", architecture = "bert", layers = Layers, heads = Heads, kvHeads = Heads, dHead = DHead, dModel = DHead * Heads, maxPositions = 64 },
             corpus = new { source = "fixture", sha256 = "0", sentences = Sentences.Length, tokens = n, truncatedSentences = 0 },
             settings = new { seed = 0, maxTokens = 0, keyTranslation = true, scaleMatching = true, metric = "cosine", perplexity = 30 },
-            projections = new[] { "pca2d", "tsne2d" },
+            projections = planned,
             heads,
         };
         File.WriteAllText(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
@@ -127,21 +132,32 @@ public static class FixtureRun
         WriteProjection(Path.Combine(dir, "heads", $"L{layer}_H{head}"), "tsne2d", n, new Random(7 + 1000 * layer + head), spread: 30f);
     }
 
-    /// <summary>2N rows: queries around one center, keys around another, uniform noise.</summary>
+    /// <summary>Adds any projection file ({method}{2|3}d) for one head, as the build does while the server runs.</summary>
+    public static void WriteProjection(string dir, int layer, int head, string name)
+    {
+        int n = ArrowFiles.ReadInts(Path.Combine(dir, "tokens.arrow"), "token").Count;
+        WriteProjection(Path.Combine(dir, "heads", $"L{layer}_H{head}"), name, n, new Random(name.GetHashCode() + 1000 * layer + head), spread: 10f);
+    }
+
+    /// <summary>2N rows: queries around one center, keys around another, uniform noise (z too for a 3D name).</summary>
     private static void WriteProjection(string headDir, string name, int n, Random rng, float spread)
     {
+        bool threeD = name.EndsWith("3d");
         var x = new float[2 * n];
         var y = new float[2 * n];
+        var z = new float[2 * n];
         for (int i = 0; i < 2 * n; i++)
         {
             float cx = i < n ? -0.6f : 0.6f;
             x[i] = spread * (cx + (float)(rng.NextDouble() - 0.5));
             y[i] = spread * (float)(rng.NextDouble() - 0.5);
+            if (threeD) z[i] = spread * (float)(rng.NextDouble() - 0.5);
         }
-        ArrowFiles.Write(Path.Combine(headDir, $"{name}.arrow"), new RecordBatch.Builder()
+        var batch = new RecordBatch.Builder()
             .Append("x", false, ArrowFiles.Floats(x))
-            .Append("y", false, ArrowFiles.Floats(y))
-            .Build());
+            .Append("y", false, ArrowFiles.Floats(y));
+        if (threeD) batch.Append("z", false, ArrowFiles.Floats(z));
+        ArrowFiles.Write(Path.Combine(headDir, $"{name}.arrow"), batch.Build());
     }
 
     private static double Dot(float[] a, float[] b)

@@ -5,7 +5,7 @@ namespace HeadAtlas.Browser.Tests;
 
 /// <summary>
 /// A real small run: the built-in MiniLM (6 layers × 12 heads) on ten short sentences, built by the real pipeline
-/// (AtlasBuilder: forward pass, q/k, attention, PCA). t-SNE is listed in the manifest but not computed here, so the
+/// (AtlasBuilder: forward pass, q/k, attention, PCA in 2D and 3D). t-SNE is listed in the manifest but not computed here, so the
 /// explorer must show it as not ready.
 /// </summary>
 public static class MiniLmRun
@@ -32,7 +32,7 @@ public static class MiniLmRun
         File.WriteAllLines(corpus, Sentences);
         var run = Path.Combine(parent, "run");
         AtlasBuilder.BuildBase(BuiltinModels.Load(BuiltinModels.MiniLm), corpus, run,
-            new BuildSettings { Projections = ["pca2d", "tsne2d"] });
+            new BuildSettings { Projections = ["pca2d", "pca3d", "tsne2d"] });
         return run;
     }
 }

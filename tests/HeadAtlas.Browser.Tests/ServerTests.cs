@@ -136,7 +136,7 @@ public sealed class ServerTests : IAsyncLifetime
     [Fact]
     public void ServeCommandExitsWithOneForAMissingRunFolder()
     {
-        Assert.Equal(1, HeadAtlas.Cli.Program.Main(["serve", Path.Combine(_dir, "missing")]));
+        Assert.Equal(1, HeadAtlas.Cli.Program.Main(["serve", Path.Combine(_dir, "missing")]).GetAwaiter().GetResult());
     }
 
     [Fact]

@@ -18,13 +18,13 @@ public sealed class TsneAppearsTests(BrowserFixture fx)
         {
             await page.WaitForFunctionAsync("() => window.__headatlas?.state.view === 'head' && window.__headatlas.state.ready");
             // (Playwright's IsDisabled does not look at <option disabled>; read the DOM property.)
-            const string tsneDisabled = "() => document.querySelector('[data-testid=projection] option[value=tsne2d]').disabled";
+            const string tsneDisabled = "() => document.querySelector('[data-testid=method] option[value=tsne]').disabled";
             Assert.True(await page.EvaluateAsync<bool>(tsneDisabled));
             var pcaFirst = await page.EvaluateAsync<double[]>("() => { const p = window.__headatlas.pointScreen(0); return [p.x, p.y]; }");
 
             FixtureRun.WriteTsne(dir, 1, 2);
             await page.WaitForFunctionAsync($"() => !({tsneDisabled})()", null, new() { Timeout = 10_000 });
-            await page.Locator("[data-testid=projection]").SelectOptionAsync("tsne2d");
+            await page.Locator("[data-testid=method]").SelectOptionAsync("tsne");
             await page.WaitForFunctionAsync("() => window.__headatlas.state.projection === 'tsne2d' && window.__headatlas.state.ready");
             Assert.Contains("t-SNE", await page.Locator("[data-testid=head-title]").InnerTextAsync());
             var tsneFirst = await page.EvaluateAsync<double[]>("() => { const p = window.__headatlas.pointScreen(0); return [p.x, p.y]; }");

@@ -18,7 +18,7 @@ public static class CliRunner
             Console.SetError(stderr);
             try
             {
-                int exit = Program.Main(args);
+                int exit = Program.Main(args).GetAwaiter().GetResult();
                 return (exit, stdout.ToString(), stderr.ToString());
             }
             finally

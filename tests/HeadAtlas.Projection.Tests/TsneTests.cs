@@ -127,14 +127,16 @@ public class TsneTests
         Assert.True(Math.Sqrt(err / norm) < 1e-2, $"relative force error {Math.Sqrt(err / norm)}");
     }
 
+    // exactBelow 0 forces the approximate repulsion (FFT grid in 2D, Barnes-Hut in 3D) even for this small n.
     [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void SeparatedClustersStaySeparated(int dims)
+    [InlineData(2, 0)]
+    [InlineData(3, 0)]
+    [InlineData(2, 2500)]
+    public void SeparatedClustersStaySeparated(int dims, int exactBelow)
     {
         int n = 600, d = 20;
         var (data, labels) = Clusters(n, d, 6, 6, 7);
-        var y = Tsne.Embed(data, n, d, new TsneOptions { Dims = dims, Perplexity = 20, Iterations = 500, Seed = 1 });
+        var y = Tsne.Embed(data, n, d, new TsneOptions { Dims = dims, Perplexity = 20, Iterations = 500, Seed = 1, ExactRepulsionMaxPoints = exactBelow });
         Assert.Equal(n * dims, y.Length);
         Assert.All(y, v => Assert.True(float.IsFinite(v)));
         Assert.True(NearestNeighbourAccuracy(y, n, dims, labels) >= 0.99);
@@ -145,11 +147,24 @@ public class TsneTests
     {
         int n = 700, d = 10;
         var (data, _) = Clusters(n, d, 4, 5, 8);
-        var a = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 1 });
-        var b = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 2 });
-        var c = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 2 });
-        Assert.Equal(a, b);
-        Assert.Equal(b, c);
+        foreach (int exactBelow in new[] { 0, 2500 }) // FFT path and exact path
+        {
+            var a = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 1, ExactRepulsionMaxPoints = exactBelow });
+            var b = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 2, ExactRepulsionMaxPoints = exactBelow });
+            var c = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 2, ExactRepulsionMaxPoints = exactBelow });
+            Assert.Equal(a, b);
+            Assert.Equal(b, c);
+        }
+    }
+
+    [Fact]
+    public void TinyInputGetsALowerPerplexityInsteadOfFailing()
+    {
+        var (data, _) = Clusters(8, 3, 2, 5, 4);
+        var y = Tsne.Embed(data, 8, 3, new TsneOptions { Perplexity = 30, Iterations = 100 });
+        Assert.Equal(16, y.Length);
+        Assert.All(y, v => Assert.True(float.IsFinite(v)));
+        Assert.Throws<ArgumentException>(() => Tsne.Embed(data, 3, 3, new TsneOptions()));
     }
 
     [Fact]

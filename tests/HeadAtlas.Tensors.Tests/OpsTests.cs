@@ -111,6 +111,7 @@ public class OpsTests
             for (int j = 0; j < width; j++)
                 Assert.Equal(Math.Exp(x[r * width + j] - max) / sum, y[r * width + j], 1e-6);
         }
+        if (width > 2) Assert.Equal(0f, y[width + 1]); // exactly 0, not a denormal-sized leak through the mask
     }
 
     [Fact]

@@ -5,12 +5,21 @@ export interface Hovered { token: number; kind: 'query' | 'key'; text: string; p
 export interface AttentionLine { query: number; key: number; weight: number }
 export interface CellRect { layer: number; head: number; x: number; y: number; width: number; height: number }
 
+import type { ColorMode } from './colormodes';
+
 export const state = {
   view: 'loading' as 'loading' | 'matrix' | 'head' | 'error',
   layer: -1,
   head: -1,
+  /** the projection file shown: `${method}${dims}d` (the matrix shows the method's 2D) */
   projection: 'pca2d',
-  colorBy: 'kind' as 'kind' | 'position',
+  method: 'pca',
+  dims: 2 as 2 | 3,
+  colorBy: 'kind' as ColorMode,
+  /** 3D head view: the orbit camera (angles in radians); null in 2D */
+  camera: null as { yaw: number; pitch: number; distance: number; target: number[]; depthSize: boolean } | null,
+  /** the token search: its text, mode and how many tokens match; null when the box is empty */
+  search: null as { query: string; mode: 'exact' | 'prefix'; tokens: number } | null,
   /** points in the canvas of the current view at its last frame */
   pointsDrawn: 0,
   frames: 0,
@@ -21,6 +30,8 @@ export const state = {
   selected: null as { token: number; sentence: number } | null,
   /** the lines drawn from the selected query to its top keys (global token indices) */
   lines: [] as AttentionLine[],
+  /** matrix view: the projection file each thumbnail shows, per head key "L{l}_H{h}" */
+  matrixFiles: {} as Record<string, string>,
   /** projections per head ready at the last manifest poll */
   ready_projections: {} as Record<string, string[]>,
   error: null as string | null,
@@ -33,6 +44,8 @@ export const providers = {
   /** [x0, y0, x1, y1, …] for every row */
   screenPoints: (): number[] => [],
   matrixCells: (): CellRect[] => [],
+  /** [r, g, b] of a row under the current color mode (before dimming) */
+  colorOf: (_row: number): number[] | null => null,
 };
 
 declare global {
@@ -44,4 +57,5 @@ window.__headatlas = {
   pointScreen: (row: number) => providers.pointScreen(row),
   screenPoints: () => providers.screenPoints(),
   matrixCells: () => providers.matrixCells(),
+  colorOf: (row: number) => providers.colorOf(row),
 };

@@ -6,6 +6,8 @@ import { loadTokens } from './data';
 import { state } from './hooks';
 import { MatrixView } from './matrix';
 import { HeadView } from './head';
+import { ProjectionChoice } from './choice';
+import { COLOR_MODES, type ColorMode } from './colormodes';
 
 export interface AppContext {
   manifest: Manifest;
@@ -15,9 +17,9 @@ export interface AppContext {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const projectionSelect = $<HTMLSelectElement>('projection');
 const colorSelect = $<HTMLSelectElement>('color-by');
-const tsneOption = projectionSelect.querySelector<HTMLOptionElement>('option[value="tsne2d"]')!;
+const choice = new ProjectionChoice($<HTMLSelectElement>('method'), $<HTMLSelectElement>('dims'));
+for (const m of COLOR_MODES) colorSelect.append(new Option(m.label, m.id));
 const POLL_MS = 1500;
 
 function showError(e: unknown) {
@@ -42,16 +44,11 @@ async function start() {
   const matrix = new MatrixView($('matrix'), ctx);
   const headView = new HeadView($('head'), ctx);
 
-  // t-SNE is offered for the current head (head view) or for any head (matrix view) once its file exists.
+  // A method is offered for the current head (head view) or for any head (matrix view) once its file exists.
   const updateProjectionChoices = () => {
-    const ready = ctx.manifest.ready;
-    const tsneReady = state.view === 'head'
-      ? (ready[`L${state.layer}_H${state.head}`] ?? []).includes('tsne2d')
-      : Object.values(ready).some((list) => list.includes('tsne2d'));
-    tsneOption.disabled = !tsneReady;
-    tsneOption.textContent = tsneReady ? 't-SNE' : 't-SNE (not ready)';
-    if (!tsneReady && projectionSelect.value === 'tsne2d') projectionSelect.value = 'pca2d';
-    state.projection = projectionSelect.value;
+    state.projection = choice.update(ctx.manifest, state.view === 'head' ? { layer: state.layer, head: state.head } : null);
+    state.method = choice.shown.method;
+    state.dims = choice.shown.dims;
   };
 
   const route = () => {
@@ -66,6 +63,7 @@ async function start() {
       matrix.hide();
       $('back').hidden = false;
       $('color-by-label').hidden = false;
+      $('dims-label').hidden = false;
       headView.show(state.layer, state.head, state.projection).catch(showError);
     } else {
       state.view = 'matrix';
@@ -76,18 +74,23 @@ async function start() {
       headView.hide();
       $('back').hidden = true;
       $('color-by-label').hidden = true;
+      $('dims-label').hidden = true;
       matrix.show(state.projection).catch(showError);
     }
   };
 
   $('back').addEventListener('click', () => { location.hash = '#/'; });
-  projectionSelect.addEventListener('change', () => {
-    state.projection = projectionSelect.value;
+  $('method').addEventListener('change', (e) => {
+    choice.method = (e.target as HTMLSelectElement).value;
+    route();
+  });
+  $('dims').addEventListener('change', (e) => {
+    choice.dims = +(e.target as HTMLSelectElement).value as 2 | 3;
     route();
   });
   colorSelect.addEventListener('change', () => {
-    state.colorBy = colorSelect.value as 'kind' | 'position';
-    headView.recolor();
+    state.colorBy = colorSelect.value as ColorMode;
+    headView.recolor().catch(showError);
   });
   window.addEventListener('hashchange', route);
   window.addEventListener('resize', () => (state.view === 'head' ? headView.resize() : matrix.resize()));
@@ -103,8 +106,12 @@ async function start() {
       ctx.manifest = fresh;
       state.ready_projections = fresh.ready;
       if (changed) {
+        const before = state.projection;
         updateProjectionChoices();
-        if (state.view === 'matrix' && state.projection !== 'pca2d') matrix.show(state.projection).catch(showError);
+        // The matrix shows each head's file of the chosen method as it appears; a head view keeps its projection
+        // unless it had to fall back (then it shows the fallback).
+        if (state.view === 'matrix' && state.method !== 'pca') matrix.show(state.projection).catch(showError);
+        else if (state.view === 'head' && state.projection !== before) route();
       }
     } catch { /* the server may be restarting; try again */ }
     setTimeout(poll, POLL_MS);

@@ -3,7 +3,7 @@
 import { headKey, type HeadInfo } from './api';
 import { loadProjection, type Projection } from './data';
 import { KEY, QUERY } from './colors';
-import { Plot } from './gl';
+import { Plot, identity } from './gl';
 import { providers, state, type CellRect } from './hooks';
 import type { AppContext } from './main';
 
@@ -73,20 +73,24 @@ export class MatrixView {
     providers.matrixCells = () => this.cells();
     providers.pointScreen = () => null;
     providers.screenPoints = () => [];
+    providers.colorOf = () => null;
     this.loaded.clear();
+    state.matrixFiles = {};
     this.resize();
     const heads = this.ctx.manifest.heads;
     let done = 0;
     await Promise.all(heads.map(async (info) => {
-      const p = await loadProjection(info, this.pick(info, projection));
+      const file = this.pick(info, projection);
+      const p = await loadProjection(info, file);
       if (generation !== this.generation) return;
       this.loaded.set(headKey(info.layer, info.head), p);
+      state.matrixFiles[headKey(info.layer, info.head)] = file;
       this.ctx.setStatus(++done < heads.length ? `loading heads: ${done}/${heads.length}` : '');
       this.rebuild();
     }));
   }
 
-  /** t-SNE where this head has it, else PCA (always written first). */
+  /** The chosen method's 2D where this head has it, else PCA (always written first). */
   private pick(info: HeadInfo, projection: string) {
     const ready = this.ctx.manifest.ready[headKey(info.layer, info.head)] ?? [];
     return ready.includes(projection) ? projection : 'pca2d';
@@ -150,7 +154,7 @@ export class MatrixView {
         }
       }
     }
-    this.plot.transform = { cx: 0, cy: 0, sx: 1, sy: 1 };
-    this.plot.setLayer('points', 'points', pos, col, Math.max(1.5, Math.min(3, size / 40)));
+    this.plot.matrix = identity();
+    this.plot.setLayer('points', 'points', pos, col, { size: Math.max(1.5, Math.min(3, size / 40)) });
   }
 }

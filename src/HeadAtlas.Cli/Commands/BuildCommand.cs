@@ -14,7 +14,7 @@ public static class BuildCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Built-in model: " + string.Join(", ", BuiltinModels.Names), DefaultValueFactory = _ => BuiltinModels.MiniLm };
+        var model = new Option<string>("--model") { Description = "Built-in model (" + string.Join(", ", BuiltinModels.Names) + "), a Hugging Face folder or a BERT .onnx file (see `headatlas models`)", DefaultValueFactory = _ => BuiltinModels.MiniLm };
         var corpus = new Option<string>("--corpus") { Description = "Text file (one text per line), .jsonl (objects with a \"text\" field), or 'demo' for the Moby-Dick demo corpus", Required = true };
         var output = new Option<string>("--out") { Description = "Run folder to write (RUN_DIR)", Required = true };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Keep sentences, in corpus order, while the corpus stays within N tokens (0: all)" };
@@ -22,15 +22,19 @@ public static class BuildCommand
         var metric = new Option<string>("--metric") { Description = "Distance between query/key points", DefaultValueFactory = _ => "cosine" };
         metric.AcceptOnlyFromAmong("cosine", "euclidean");
         var noScale = new Option<bool>("--no-scale-matching") { Description = "Do not rescale queries and keys to the same mean norm" };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Rebuild RUN_DIR when it holds a run built with other inputs" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Rebuild RUN_DIR from scratch (needed when it holds a run built with other inputs); the old run stays until the new base is complete" };
         var parallelHeads = new Option<int>("--parallel-heads") { Description = "Heads embedded by t-SNE at once (cores are shared among them)", DefaultValueFactory = _ => new BuildSettings().TsneParallelHeads };
 
         var command = new Command("build", "Build a run: q, k and attention of every head over a corpus, with PCA and t-SNE of each head")
         {
             model, corpus, output, maxTokens, seed, metric, noScale, overwrite, parallelHeads,
         };
-        command.SetAction(async (parse, cancel) =>
+        command.SetAction(async (parse, invocationCancel) =>
         {
+            // Ctrl+C cancels the build (the first press; a second one ends the process at once). Only whole files
+            // are ever left behind, so a rerun resumes. (Program's synchronous Invoke gives us no cancellation.)
+            using var interrupt = new Interrupt(invocationCancel);
+            var cancel = interrupt.Token;
             try
             {
                 if (parse.GetValue(maxTokens) < 0) throw new BuildInputException("--max-tokens must be 0 (no limit) or more");
@@ -46,7 +50,7 @@ public static class BuildCommand
                 await Task.Run(() => Run(parse.GetValue(model)!, corpusPath, runDir, settings, parse.GetValue(overwrite), cancel), cancel);
                 return 0;
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 Console.Error.WriteLine("interrupted: the files written so far are whole; run the same command again to resume");
                 return 130;
@@ -65,7 +69,7 @@ public static class BuildCommand
         var clock = Stopwatch.StartNew();
         if (corpusPath != "demo") CorpusReader.Read(corpusPath); // a bad corpus is reported before the model loads
         Console.Error.WriteLine($"loading model {modelName}");
-        var model = BuiltinModels.Load(modelName);
+        var model = ModelLoader.Load(modelName);
         Console.Error.WriteLine($"model loaded in {clock.Elapsed.TotalSeconds:F1} s");
         if (corpusPath == "demo") corpusPath = DemoCorpus.EnsureFile(model);
         clock.Restart();

@@ -17,8 +17,10 @@ public static class DemoCommand
         var port = new Option<int>("--port") { Description = "port on 127.0.0.1 (0 picks a free one)", DefaultValueFactory = _ => 8080 };
         var parallelHeads = new Option<int>("--parallel-heads") { Description = "Heads embedded by t-SNE at once", DefaultValueFactory = _ => new BuildSettings().TsneParallelHeads };
         var command = new Command("demo", "Build (once) and serve the demo atlas: built-in MiniLM on sentences of Moby-Dick") { port, parallelHeads };
-        command.SetAction(async (parse, cancel) =>
+        command.SetAction(async (parse, invocationCancel) =>
         {
+            using var interrupt = new Interrupt(invocationCancel);
+            var cancel = interrupt.Token;
             try
             {
                 var settings = new BuildSettings { TsneParallelHeads = Math.Max(1, parse.GetValue(parallelHeads)) };
@@ -38,7 +40,8 @@ public static class DemoCommand
             }
             catch (OperationCanceledException)
             {
-                return 0; // Ctrl+C: files written so far are whole; the next demo resumes
+                Console.Error.WriteLine("stopped: the files written so far are whole; the next demo resumes");
+                return 0;
             }
             catch (Exception e) when (UserErrors.IsUserError(e))
             {

@@ -37,16 +37,7 @@ public static class ServeCommand
                     Console.Error.WriteLine("warning: the explorer is not built (web/dist missing); only /api works");
                 Console.WriteLine($"Serving {server.Run.Root}");
                 Console.WriteLine($"Open {server.Url}   (Ctrl+C stops)");
-                // Ctrl+C (SIGINT) or SIGTERM stops the server cleanly. Handled here because the parser's own
-                // cancellation is not wired when the CLI is invoked synchronously.
-                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-                void OnSignal(PosixSignalContext context)
-                {
-                    context.Cancel = true;
-                    stop.Cancel();
-                }
-                using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-                using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+                using var stop = new Interrupt(cancel);
                 try
                 {
                     await Task.Delay(Timeout.Infinite, stop.Token);

@@ -18,10 +18,6 @@ public sealed class Bert : ITransformerModel
     private readonly int _d, _heads, _dHead, _dMlp;
     private readonly float _scale; // 1/sqrt(d_head)
 
-    // Up to this many tokens, a head's attention is cheaper as plain dot products on the qkv rows than as two GEMMs
-    // (whose gathering and packing cost more than they save on small matrices).
-    private const int DirectAttentionMaxLength = 64;
-
     public Bert(string name, BertWeights weights, BertTextTokenizer tokenizer)
     {
         _w = weights;
@@ -149,7 +145,7 @@ public sealed class Bert : ITransformerModel
     {
         const int chunk = 1 << 16;
         int chunks = (hidden.Length + chunk - 1) / chunk;
-        Parallel.For(0, chunks, c => Ops.GeluErf(hidden.AsSpan(c * chunk, Math.Min(chunk, hidden.Length - c * chunk))));
+        Gemm.ParallelFor(chunks, c => Ops.GeluErf(hidden.AsSpan(c * chunk, Math.Min(chunk, hidden.Length - c * chunk))));
     }
 
     /// <summary>y[rows, n] = x[rows, k] · w[k, n] + bias[n].</summary>
@@ -176,7 +172,7 @@ public sealed class Bert : ITransformerModel
                 for (int h = 0; h < _heads; h++) plain.Add((s, h));
         }
 
-        Parallel.For(0, plain.Count, i =>
+        Gemm.ParallelFor(plain.Count, i =>
         {
             var (s, h) = plain[i];
             int len = batch.Lengths[s];
@@ -196,29 +192,18 @@ public sealed class Bert : ITransformerModel
     {
         int off = batch.Offsets[s], len = batch.Lengths[s], square = len * len;
         var scores = new Tensor(_heads, len, len); // [head, q_pos, k_pos]
-        Parallel.For(0, _heads, h => HeadScores(qkv, off, len, h, scores.Data.AsSpan(h * square, square)));
+        Gemm.ParallelFor(_heads, h => HeadScores(qkv, off, len, h, scores.Data.AsSpan(h * square, square)));
         scores = hooks.Apply(names.AttnScores, scores); // [head, q_pos, k_pos]: scaled, before softmax
         var pattern = scores.Clone(); // [head, q_pos, k_pos]
         Ops.SoftmaxRows(pattern.Data, len);
         pattern = hooks.Apply(names.Pattern, pattern); // [head, q_pos, k_pos]: softmax over k_pos
-        Parallel.For(0, _heads, h => HeadOutput(qkv, off, len, h, pattern.Data.AsSpan(h * square, square), z));
+        Gemm.ParallelFor(_heads, h => HeadOutput(qkv, off, len, h, pattern.Data.AsSpan(h * square, square), z));
     }
 
     /// <summary>scores[i, j] = q_i · k_j / sqrt(d_head) for head <paramref name="h"/> of the sequence at rows off..off+len.</summary>
     private void HeadScores(float[] qkv, int off, int len, int h, Span<float> scores)
     {
         int dh = _dHead;
-        if (len <= DirectAttentionMaxLength)
-        {
-            int stride = 3 * _d;
-            for (int i = 0; i < len; i++)
-            {
-                var qi = qkv.AsSpan((off + i) * stride + h * dh, dh);
-                for (int j = 0; j < len; j++)
-                    scores[i * len + j] = TensorPrimitives.Dot(qi, qkv.AsSpan((off + j) * stride + _d + h * dh, dh)) * _scale;
-            }
-            return;
-        }
         var pool = ArrayPool<float>.Shared;
         var q = pool.Rent(len * dh); // [q_pos, d_head]
         var k = pool.Rent(len * dh); // [k_pos, d_head]
@@ -237,18 +222,6 @@ public sealed class Bert : ITransformerModel
     private void HeadOutput(float[] qkv, int off, int len, int h, ReadOnlySpan<float> pattern, float[] z)
     {
         int dh = _dHead;
-        if (len <= DirectAttentionMaxLength)
-        {
-            int stride = 3 * _d;
-            for (int i = 0; i < len; i++)
-            {
-                var zi = z.AsSpan((off + i) * _d + h * dh, dh); // [d_head]
-                zi.Clear();
-                for (int j = 0; j < len; j++)
-                    TensorPrimitives.MultiplyAdd(qkv.AsSpan((off + j) * stride + 2 * _d + h * dh, dh), pattern[i * len + j], zi, zi);
-            }
-            return;
-        }
         var pool = ArrayPool<float>.Shared;
         var v = pool.Rent(len * dh);    // [k_pos, d_head]
         var out_ = pool.Rent(len * dh); // [q_pos, d_head]
