@@ -69,9 +69,10 @@ public static class NnDescent
         int maxCandidates = Math.Max(k, options.MaxCandidates > 0 ? options.MaxCandidates : Math.Min(60, Math.Max(k, 30)));
         var newCand = new int[n * maxCandidates]; var newCount = new int[n];  // [n, maxCandidates]
         var oldCand = new int[n * maxCandidates]; var oldCount = new int[n];  // [n, maxCandidates]
+        var scratch = new CandidateScratch(n, maxCandidates); // reused: at 1M points these are hundreds of MB
         for (int iter = 0; iter < options.MaxIterations; iter++)
         {
-            BuildCandidates(heap, n, k, maxCandidates, options.Seed, iter, newCand, newCount, oldCand, oldCount, parallel);
+            BuildCandidates(heap, n, k, maxCandidates, options.Seed, iter, newCand, newCount, oldCand, oldCount, scratch, parallel);
             Parallel.For(0, n, parallel, i =>
             {
                 int nc = newCount[i], oc = oldCount[i];
@@ -103,10 +104,10 @@ public static class NnDescent
     /// and up to max old ones, each joined by the reverse lists (points that hold this one as a neighbour).
     /// </summary>
     private static void BuildCandidates(NeighbourHeap heap, int n, int k, int max, int seed, int iter,
-        int[] newCand, int[] newCount, int[] oldCand, int[] oldCount, ParallelOptions parallel)
+        int[] newCand, int[] newCount, int[] oldCand, int[] oldCount, CandidateScratch scratch, ParallelOptions parallel)
     {
-        var fwdNew = new int[n * max]; var fwdNewCount = new int[n]; // [n, max]
-        var fwdOld = new int[n * max]; var fwdOldCount = new int[n]; // [n, max]
+        var (fwdNew, fwdNewCount, fwdOld, fwdOldCount, newLimit, oldLimit) = scratch;
+        Array.Clear(fwdOldCount);
         Parallel.For(0, n, parallel, i =>
         {
             var rng = new SplitMix(Mix(seed, iter, i));
@@ -139,13 +140,18 @@ public static class NnDescent
         // Reverse lists, built sequentially in point order (deterministic), capped at max per point.
         Array.Copy(fwdNew, newCand, fwdNew.Length); Array.Copy(fwdNewCount, newCount, n);
         Array.Copy(fwdOld, oldCand, fwdOld.Length); Array.Copy(fwdOldCount, oldCount, n);
-        var newLimit = new int[n]; var oldLimit = new int[n];
         for (int i = 0; i < n; i++) { newLimit[i] = Math.Min(max, 2 * fwdNewCount[i] + max / 2); oldLimit[i] = Math.Min(max, 2 * fwdOldCount[i] + max / 2); }
         for (int i = 0; i < n; i++)
         {
             for (int s = 0; s < fwdNewCount[i]; s++) AddUnique(newCand, newCount, max, fwdNew[i * max + s], i, newLimit);
             for (int s = 0; s < fwdOldCount[i]; s++) AddUnique(oldCand, oldCount, max, fwdOld[i * max + s], i, oldLimit);
         }
+    }
+
+    /// <summary>Forward candidate lists and per-point caps of <see cref="BuildCandidates"/>, allocated once.</summary>
+    private sealed record CandidateScratch(int[] FwdNew, int[] FwdNewCount, int[] FwdOld, int[] FwdOldCount, int[] NewLimit, int[] OldLimit)
+    {
+        public CandidateScratch(int n, int max) : this(new int[n * max], new int[n], new int[n * max], new int[n], new int[n], new int[n]) { }
     }
 
     private static void AddUnique(int[] cand, int[] count, int max, int row, int value, int[] limit)
