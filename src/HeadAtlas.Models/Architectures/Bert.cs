@@ -41,7 +41,7 @@ public sealed class Bert : ITransformerModel
 
     public IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null)
     {
-        var batch = Batch.Create(sequences, hooks, Info, HookNames, _w.VocabSize);
+        var batch = SequenceBatch.Create(sequences, hooks, Info, HookNames, _w.VocabSize);
         int t = batch.Total;
         var x = new float[t * _d]; // [tokens, d_model]: the residual stream of every token of every sequence
         Embed(sequences, batch, x);
@@ -59,7 +59,7 @@ public sealed class Bert : ITransformerModel
         return outputs;
     }
 
-    private void Embed(IReadOnlyList<int[]> sequences, Batch batch, float[] x)
+    private void Embed(IReadOnlyList<int[]> sequences, SequenceBatch batch, float[] x)
     {
         int d = _d;
         var tokenType0 = _w.TokenTypeEmbeddings.AsSpan(0, d); // [d_model]: every token is of type 0 (one segment)
@@ -97,7 +97,7 @@ public sealed class Bert : ITransformerModel
 
     private sealed record LayerScratch(float[] Qkv, float[] Z, float[] Out, float[] Hidden);
 
-    private void Layer(int l, Batch batch, float[] x, LayerScratch scratch)
+    private void Layer(int l, SequenceBatch batch, float[] x, LayerScratch scratch)
     {
         var w = _w.Layers[l];
         var names = BertHooks.Layer(l);
@@ -160,7 +160,7 @@ public sealed class Bert : ITransformerModel
     /// want the scores or the pattern get them as one [head, q_pos, k_pos] tensor; the rest run head by head in
     /// parallel with a small scratch matrix.
     /// </summary>
-    private void Attention(Batch batch, BertHooks.LayerNames names, float[] qkv, float[] z)
+    private void Attention(SequenceBatch batch, BertHooks.LayerNames names, float[] qkv, float[] z)
     {
         var plain = new List<(int Seq, int Head)>();
         for (int s = 0; s < batch.Count; s++)
@@ -188,7 +188,7 @@ public sealed class Bert : ITransformerModel
         });
     }
 
-    private void AttentionWithHooks(Batch batch, int s, HookSet hooks, BertHooks.LayerNames names, float[] qkv, float[] z)
+    private void AttentionWithHooks(SequenceBatch batch, int s, HookSet hooks, BertHooks.LayerNames names, float[] qkv, float[] z)
     {
         int off = batch.Offsets[s], len = batch.Lengths[s], square = len * len;
         var scores = new Tensor(_heads, len, len); // [head, q_pos, k_pos]
@@ -239,70 +239,5 @@ public sealed class Bert : ITransformerModel
     {
         int dh = _dHead, stride = 3 * _d;
         for (int p = 0; p < len; p++) qkv.AsSpan((off + p) * stride + col, dh).CopyTo(into.AsSpan(p * dh, dh));
-    }
-
-    /// <summary>Where each sequence sits in the [tokens, ...] buffers, and its hooks.</summary>
-    private sealed class Batch
-    {
-        public required int[] Offsets { get; init; }
-        public required int[] Lengths { get; init; }
-        public required HookSet?[] Hooks { get; init; }
-        public int Count => Offsets.Length;
-        public int Total { get; init; }
-
-        public static Batch Create(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks, ModelInfo info, IReadOnlySet<string> hookNames, int vocabSize)
-        {
-            if (hooks is not null && hooks.Count != sequences.Count)
-                throw new ArgumentException($"{hooks.Count} hook sets for {sequences.Count} sequences");
-            var offsets = new int[sequences.Count];
-            var lengths = new int[sequences.Count];
-            int total = 0;
-            for (int s = 0; s < sequences.Count; s++)
-            {
-                var ids = sequences[s];
-                if (ids.Length == 0) throw new ModelException($"sequence {s} is empty");
-                if (ids.Length > info.MaxPositions)
-                    throw new ModelException($"sequence {s} has {ids.Length} tokens; {info.Name} takes at most {info.MaxPositions}");
-                foreach (int id in ids)
-                    if ((uint)id >= (uint)vocabSize) throw new ModelException($"sequence {s} has token id {id}; {info.Name}'s vocabulary has ids 0..{vocabSize - 1}");
-                offsets[s] = total;
-                lengths[s] = ids.Length;
-                total += ids.Length;
-            }
-            var hookArray = new HookSet?[sequences.Count];
-            for (int s = 0; s < sequences.Count; s++)
-            {
-                var h = hooks?[s];
-                if (h is null) continue;
-                var unknown = h.UnknownNames(hookNames).ToList();
-                if (unknown.Count > 0)
-                    throw new ModelException($"unknown hook{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))} for {info.Name}; valid hooks: {HookNameGroups.Describe(hookNames)}");
-                hookArray[s] = h;
-            }
-            return new Batch { Offsets = offsets, Lengths = lengths, Hooks = hookArray, Total = total };
-        }
-
-        public bool AnyWants(string name) => Hooks.Any(h => h is not null && h.Wants(name));
-
-        /// <summary>Hook over whole rows of a [tokens, width] buffer; each sequence sees [pos, ..inner].</summary>
-        public void HookRows(string name, float[] buffer, int width, int[] inner) => HookColumns(name, buffer, width, 0, width, inner);
-
-        /// <summary>
-        /// Hook over columns [col, col + width) of a [tokens, stride] buffer; each sequence that wants
-        /// <paramref name="name"/> sees them as [pos, ..inner], and what the hook returns is written back.
-        /// </summary>
-        public void HookColumns(string name, float[] buffer, int stride, int col, int width, int[] inner)
-        {
-            for (int s = 0; s < Count; s++)
-            {
-                var hooks = Hooks[s];
-                if (hooks is null || !hooks.Wants(name)) continue;
-                int off = Offsets[s], len = Lengths[s];
-                var value = new Tensor([len, .. inner]);
-                for (int p = 0; p < len; p++) buffer.AsSpan((off + p) * stride + col, width).CopyTo(value.Data.AsSpan(p * width, width));
-                var result = hooks.Apply(name, value);
-                for (int p = 0; p < len; p++) result.Data.AsSpan(p * width, width).CopyTo(buffer.AsSpan((off + p) * stride + col, width));
-            }
-        }
     }
 }

@@ -4,7 +4,7 @@ namespace HeadAtlas.Models.Architectures;
 
 /// <summary>
 /// Where each sequence of a batch sits in the [tokens, ...] buffers that the linear layers run on, and its hooks.
-/// Shared by the folder-loaded architectures (GPT-2, LLaMA family); checks ids and hook names up front.
+/// Shared by every architecture (BERT, GPT-2, LLaMA family, ViT); checks ids and hook names up front.
 /// </summary>
 internal sealed class SequenceBatch
 {
@@ -58,6 +58,24 @@ internal sealed class SequenceBatch
             int off = Offsets[s] * width, n = Lengths[s] * width;
             var value = new Tensor(buffer.AsSpan(off, n).ToArray(), [Lengths[s], .. inner]);
             hooks.Apply(name, value).Data.AsSpan().CopyTo(buffer.AsSpan(off, n)); // an override is written back
+        }
+    }
+
+    /// <summary>
+    /// Hook over columns [col, col + width) of a [tokens, stride] buffer; each sequence that wants
+    /// <paramref name="name"/> sees them as [pos, ..inner], and what the hook returns is written back.
+    /// </summary>
+    public void HookColumns(string name, float[] buffer, int stride, int col, int width, int[] inner)
+    {
+        for (int s = 0; s < Count; s++)
+        {
+            var hooks = Hooks[s];
+            if (hooks is null || !hooks.Wants(name)) continue;
+            int off = Offsets[s], len = Lengths[s];
+            var value = new Tensor([len, .. inner]);
+            for (int p = 0; p < len; p++) buffer.AsSpan((off + p) * stride + col, width).CopyTo(value.Data.AsSpan(p * width, width));
+            var result = hooks.Apply(name, value);
+            for (int p = 0; p < len; p++) result.Data.AsSpan(p * width, width).CopyTo(buffer.AsSpan((off + p) * stride + col, width));
         }
     }
 
