@@ -42,6 +42,14 @@ public static class ActivationExport
     public static void Write(ITransformerModel model, string text, IReadOnlyList<string> hooks, string outPath)
     {
         var (tokens, activations) = Capture(model, text, hooks);
+        WriteJson(outPath, model.Info.Name, imagePath: null, tokens.Tokens, tokens.Ids, tokens.Truncated, hooks, activations);
+    }
+
+    /// <summary>The one writer of the activations JSON (text and image inputs), through a temporary file then rename.
+    /// <paramref name="imagePath"/>, when given, is recorded as "image".</summary>
+    internal static void WriteJson(string outPath, string modelName, string? imagePath, IEnumerable<string> tokens, IEnumerable<int> ids,
+        bool truncated, IReadOnlyList<string> hooks, IReadOnlyDictionary<string, Tensors.Tensor> activations)
+    {
         string full = Path.GetFullPath(outPath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = $"{full}.{Guid.NewGuid():N}.tmp";
@@ -51,14 +59,15 @@ public static class ActivationExport
             using (var json = new Utf8JsonWriter(stream))
             {
                 json.WriteStartObject();
-                json.WriteString("model", model.Info.Name);
+                json.WriteString("model", modelName);
+                if (imagePath is not null) json.WriteString("image", Path.GetFullPath(imagePath));
                 json.WriteStartArray("tokens");
-                foreach (var t in tokens.Tokens) json.WriteStringValue(t);
+                foreach (var t in tokens) json.WriteStringValue(t);
                 json.WriteEndArray();
                 json.WriteStartArray("ids");
-                foreach (var id in tokens.Ids) json.WriteNumberValue(id);
+                foreach (var id in ids) json.WriteNumberValue(id);
                 json.WriteEndArray();
-                json.WriteBoolean("truncated", tokens.Truncated);
+                json.WriteBoolean("truncated", truncated);
                 json.WriteStartObject("activations");
                 foreach (var hook in hooks)
                 {
