@@ -55,6 +55,23 @@ public static class Umap
         return Optimize(graph, init, options, progress, cancel);
     }
 
+    /// <summary>
+    /// As <see cref="Embed(ReadOnlySpan{float}, int, int, UmapOptions, IProgress{int}?, CancellationToken)"/>, from a kNN
+    /// graph built beforehand (e.g. one graph per head shared with t-SNE). The graph may hold more neighbours than
+    /// n_neighbors − 1: the nearest n_neighbors − 1 of each point are used, so an exact graph of any larger k gives the
+    /// same embedding as the per-call path. <paramref name="data"/> [n, d] gives the PCA start.
+    /// </summary>
+    public static float[] Embed(KnnGraph knn, ReadOnlySpan<float> data, int d, UmapOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        int n = knn.N;
+        Validate(n, options);
+        if (data.Length != (long)n * d) throw new ArgumentException($"data has {data.Length} values, expected n·d = {n}·{d}");
+        if (knn.K < options.Neighbors - 1) throw new ArgumentException($"the kNN graph has {knn.K} neighbours per point; n_neighbors {options.Neighbors} needs {options.Neighbors - 1}");
+        var graph = UmapGraph.FromKnn(knn.Nearest(options.Neighbors - 1), options.Threads);
+        var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
+        return Optimize(graph, init, options, progress, cancel);
+    }
+
     /// <summary>PCA to dims, scaled so the largest absolute coordinate is 10, plus seeded noise of scale 1e-4 (umap-learn's "pca" init).</summary>
     public static float[] InitialPositions(ReadOnlySpan<float> data, int n, int d, int dims, int seed, int threads = 0)
     {
