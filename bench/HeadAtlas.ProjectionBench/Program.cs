@@ -1,6 +1,18 @@
 using System.Diagnostics;
 using HeadAtlas.Projection;
 
+if (args.Length >= 2 && args[0] == "minilm-head")
+{
+    // minilm-head OUT.npy [layer=2] [head=3] [tokens=5000]: the joint points of one real head, as the build makes them.
+    int layer = args.Length > 2 ? int.Parse(args[2]) : 2, headIndex = args.Length > 3 ? int.Parse(args[3]) : 3;
+    int maxTokens = args.Length > 4 ? int.Parse(args[4]) : 5000;
+    var (points, n, dHead) = MiniLmHead.JointPoints(layer, headIndex, maxTokens);
+    NpyFile.Write(args[1], points, 2 * n, dHead);
+    Console.WriteLine($"minilm layer {layer} head {headIndex}: {n} tokens of the first demo sentences -> {2 * n} points x {dHead} dims " +
+                      "(queries then keys; key translation, scale matching, cosine: rows of unit length)");
+    return 0;
+}
+
 if (args.Length == 5 && args[0] == "mixture")
 {
     // mixture N D OUT.npy SEED: a 20-cluster Gaussian mixture (centres ~ N(0, 4²), unit noise), float32 .npy.
@@ -14,12 +26,7 @@ if (args.Length == 5 && args[0] == "mixture")
         int c = rng.Next(20);
         for (int t = 0; t < md; t++) x[i * md + t] = (float)(centres[c * md + t] + Gauss());
     }
-    var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({mn}, {md}), }}";
-    header = header.PadRight(118 - 1) + "\n"; // 10-byte preamble + header = 128 bytes
-    using var file = File.Create(args[3]);
-    file.Write(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, 0 });
-    file.Write(System.Text.Encoding.ASCII.GetBytes(header));
-    file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan()));
+    NpyFile.Write(args[3], x, mn, md);
     return 0;
 }
 
@@ -59,12 +66,12 @@ var options = new TsneOptions { Dims = dims, Iterations = iterations, Threads = 
 
 var total = Stopwatch.StartNew();
 var sw = Stopwatch.StartNew();
-int k = Math.Min(input.N - 1, (int)Math.Floor(3 * perplexity));
-var graph = KnnGraph.Exact(input.Data, input.N, input.D, k, threads);
+int k = Tsne.NeighboursNeeded(input.N, perplexity);
+var graph = KnnGraph.Build(input.Data, input.N, input.D, k, threads);
 double knn = sw.Elapsed.TotalSeconds; sw.Restart();
 var p = TsneAffinities.FromKnn(graph, perplexity, threads);
 double affinities = sw.Elapsed.TotalSeconds; sw.Restart();
-var init = Tsne.InitialPositions(input.Data, input.N, input.D, dims, options.Seed);
+var init = Tsne.InitialPositions(input.Data, input.N, input.D, dims, options.Seed, threads);
 double initTime = sw.Elapsed.TotalSeconds; sw.Restart();
 var y = Tsne.Optimize(p, init, options);
 double optimize = sw.Elapsed.TotalSeconds;

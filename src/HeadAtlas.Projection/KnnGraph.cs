@@ -21,6 +21,21 @@ public sealed class KnnGraph
         N = n; K = k; Indices = indices; Distances = distances;
     }
 
+    /// <summary>The first <paramref name="k"/> neighbours of every point (they are stored nearest first).</summary>
+    public KnnGraph Nearest(int k)
+    {
+        if (k < 1 || k > K) throw new ArgumentException($"k must be in 1..{K} (got {k})");
+        if (k == K) return this;
+        var indices = new int[N * k];  // [n, k]
+        var distances = new float[N * k]; // [n, k]
+        for (int i = 0; i < N; i++)
+        {
+            Indices.AsSpan(i * K, k).CopyTo(indices.AsSpan(i * k, k));
+            Distances.AsSpan(i * K, k).CopyTo(distances.AsSpan(i * k, k));
+        }
+        return new KnnGraph(N, k, indices, distances);
+    }
+
     /// <summary>Above this many points <see cref="Build"/> uses NN-descent; at or below, the exact search.</summary>
     public const int ExactLimit = 20_000;
 

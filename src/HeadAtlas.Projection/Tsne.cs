@@ -30,19 +30,42 @@ public sealed record TsneOptions
 /// </summary>
 public static class Tsne
 {
-    /// <summary>Returns the embedding [n, Dims]. <paramref name="progress"/> receives the iteration number.</summary>
+    /// <summary>Returns the embedding [n, Dims]. <paramref name="progress"/> receives the iteration number.
+    /// Neighbours come from <see cref="KnnGraph.Build"/> (exact up to <see cref="KnnGraph.ExactLimit"/> points, NN-descent above).</summary>
     public static float[] Embed(ReadOnlySpan<float> data, int n, int d, TsneOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
-        // Too large a perplexity for a small n is lowered to (n − 1)/3, as openTSNE does, so a pipeline over many heads
-        // never fails on a tiny one; the 'project' command rejects it up front with a clear message instead.
-        if (n >= 4 && options.Perplexity > (n - 1) / 3.0) options = options with { Perplexity = Math.Max(1, (n - 1) / 3.0) };
+        options = FitPerplexity(n, options);
         Validate(n, options);
-        int k = Math.Min(n - 1, (int)Math.Floor(3 * options.Perplexity));
-        var graph = KnnGraph.Exact(data, n, d, k, options.Threads);
-        var p = TsneAffinities.FromKnn(graph, options.Perplexity, options.Threads);
+        var graph = KnnGraph.Build(data, n, d, NeighboursNeeded(n, options.Perplexity), options.Threads, options.Seed);
+        return Embed(graph, data, d, options, progress, cancel);
+    }
+
+    /// <summary>
+    /// t-SNE from a precomputed kNN graph of <paramref name="data"/> [graph.N, d] (euclidean distances as
+    /// <see cref="KnnGraph"/> gives them; for cosine, of unit-length rows). The graph needs at least
+    /// ⌊3·perplexity⌋ neighbours per point (fewer if n is small); only the nearest that many are used, so one graph
+    /// with more neighbours can be shared with UMAP. The data is used for the PCA initialization only.
+    /// </summary>
+    public static float[] Embed(KnnGraph graph, ReadOnlySpan<float> data, int d, TsneOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        int n = graph.N;
+        if (data.Length != (long)n * d) throw new ArgumentException($"data has {data.Length} values, expected n·d = {n}·{d} for a graph of {n} points");
+        options = FitPerplexity(n, options);
+        Validate(n, options);
+        int k = NeighboursNeeded(n, options.Perplexity);
+        if (graph.K < k) throw new ArgumentException($"the kNN graph has {graph.K} neighbours per point; t-SNE with perplexity {options.Perplexity} needs at least {k}");
+        var p = TsneAffinities.FromKnn(graph.K == k ? graph : graph.Nearest(k), options.Perplexity, options.Threads);
         var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
         return Optimize(p, init, options, progress, cancel);
     }
+
+    /// <summary>Too large a perplexity for a small n is lowered to (n − 1)/3, as openTSNE does, so a pipeline over many
+    /// heads never fails on a tiny one; the 'project' command rejects it up front with a clear message instead.</summary>
+    private static TsneOptions FitPerplexity(int n, TsneOptions options) =>
+        n >= 4 && options.Perplexity > (n - 1) / 3.0 ? options with { Perplexity = Math.Max(1, (n - 1) / 3.0) } : options;
+
+    /// <summary>Neighbours per point the perplexity calibration uses: ⌊3·perplexity⌋, at most n − 1.</summary>
+    public static int NeighboursNeeded(int n, double perplexity) => Math.Min(n - 1, (int)Math.Floor(3 * perplexity));
 
     public static void Validate(int n, TsneOptions options)
     {

@@ -158,6 +158,22 @@ public class TsneTests
     }
 
     [Fact]
+    public void SharedGraphWithMoreNeighboursGivesTheSameEmbedding()
+    {
+        // A graph built with extra neighbours (e.g. for UMAP as well) must give exactly what Embed builds itself:
+        // only the nearest ⌊3·perplexity⌋ are used.
+        int n = 400, d = 8;
+        var (data, _) = Clusters(n, d, 4, 5, 11);
+        var options = new TsneOptions { Perplexity = 10, Iterations = 200, Seed = 4, Threads = 2 };
+        var own = Tsne.Embed(data, n, d, options);
+        var wide = KnnGraph.Build(data, n, d, 45);
+        var shared = Tsne.Embed(wide, data, d, options);
+        Assert.Equal(own, shared);
+        Assert.Throws<ArgumentException>(() => Tsne.Embed(KnnGraph.Build(data, n, d, 20), data, d, options)); // needs 30
+        Assert.Throws<ArgumentException>(() => Tsne.Embed(wide, data.AsSpan(0, 10 * d), d, options));     // data of another size
+    }
+
+    [Fact]
     public void TinyInputGetsALowerPerplexityInsteadOfFailing()
     {
         var (data, _) = Clusters(8, 3, 2, 5, 4);
