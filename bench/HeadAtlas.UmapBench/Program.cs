@@ -3,10 +3,13 @@
 //   pair N D OUTDIR     writes OUTDIR/x.npy, umap.csv, tsne.csv (2D) of one mixture, printing the times
 //   big N D             UMAP 2D of an N×D mixture: time per phase and peak RSS
 //   knn N D K           NN-descent vs exact: recall and time
+//   bh N [THETA] [LEAF]      3D Barnes-Hut repulsion on N points (40 clusters): time per call and relative error vs exact
+//   tsne3d N D [THETA]  t-SNE 3D of an N×D mixture: time and exact KL (N ≤ 20000); writes tsne3d.csv
 using System.Diagnostics;
 using HeadAtlas.Projection;
 
-if (args.Length < 3) { Console.Error.WriteLine("usage: heads N D | pair N D OUTDIR | big N D | knn N D K"); return 2; }
+if (args.Length < 2) { Console.Error.WriteLine("usage: heads N D | pair N D OUTDIR | big N D | knn N D K | bh N [THETA] | tsne3d N D [THETA]"); return 2; }
+if (args[0] == "bh") return BarnesHutBench.Run(int.Parse(args[1]), args.Length > 2 ? double.Parse(args[2]) : 0.5, args.Length > 3 ? int.Parse(args[3]) : 16);
 int n = int.Parse(args[1]), d = int.Parse(args[2]);
 var sw = Stopwatch.StartNew();
 var x = Mixture(n, d, 40, 1);

@@ -64,65 +64,12 @@ public static class AtlasBuilder
         }
     }
 
-    /// <summary>Computes every projection of the manifest that has no file yet, head by head; each file appears
-    /// whole (temp name, then rename). Cancelling keeps the files already written.</summary>
+    /// <summary>Computes every projection of the manifest that has no file yet: PCA, then UMAP 2D of every head, then the
+    /// rest head by head, all from one kNN graph per head (<see cref="HeadProjections"/>). Each file appears whole (temp
+    /// name, then rename). Cancelling keeps the files already written.</summary>
     /// <param name="parallelHeads">Heads embedded at once; the cores are shared among them.</param>
-    public static void CompleteProjections(string runDir, int parallelHeads = 1, IBuildProgress? progress = null, CancellationToken cancel = default)
-    {
-        progress ??= SilentProgress.Instance;
-        runDir = RunFolder.Normalize(runDir);
-        RunFolder.RemoveStale(runDir);
-        var manifest = RunReader.ReadManifest(runDir);
-        var settings = manifest.Settings;
-        var metric = ParseMetric(settings.Metric);
-        var todo = (from projection in manifest.Projections
-                    from head in manifest.Heads
-                    where !File.Exists(Path.Combine(runDir, head.Dir, projection + ".arrow"))
-                    select (projection, head)).ToList();
-        if (todo.Count == 0) return;
-
-        // t-SNE needs perplexity < points − 1; a tiny corpus gets a smaller one (as openTSNE does), said aloud.
-        double perplexity = Math.Min(settings.Perplexity, (2.0 * manifest.Corpus.Tokens - 1) / 3);
-        if (perplexity < settings.Perplexity && todo.Any(t => ParseProjection(t.projection).Method == "tsne"))
-            progress.Warn($"perplexity {settings.Perplexity} is too large for {2 * manifest.Corpus.Tokens} points; t-SNE uses {perplexity:G3}");
-
-        parallelHeads = Math.Clamp(parallelHeads, 1, Environment.ProcessorCount);
-        int threadsEach = Math.Max(1, Environment.ProcessorCount / parallelHeads);
-        var overall = progress.Start("projections", todo.Count);
-        int done = 0;
-        Parallelism.ForEach(todo, parallelHeads, cancel, item =>
-        {
-            string headDir = Path.Combine(runDir, item.head.Dir);
-            var (q, k, n, dHead) = RunReader.ReadQk(headDir);
-            var points = QkNormalization.JointPoints(q, k, n, dHead, settings.KeyTranslation, settings.ScaleMatching, metric); // [2N, dHead]
-            var (method, dims) = ParseProjection(item.projection);
-            float[] coords; // [2N, dims]
-            if (method == "pca") coords = Pca.Project(points, 2 * n, dHead, dims);
-            else if (method == "umap")
-            {
-                // A tiny corpus may have fewer points than n_neighbors: then every point is a neighbour.
-                var umap = new UmapOptions { Dims = dims, Neighbors = Math.Min(settings.UmapNeighbors, 2 * n), MinDist = settings.UmapMinDist, Seed = settings.Seed, Threads = threadsEach };
-                var stage = progress.Start($"UMAP {item.head.Key}", umap.EpochsFor(2 * n), transient: true);
-                coords = Umap.Embed(points, 2 * n, dHead, umap, new Progress(stage), cancel);
-                stage.Complete();
-            }
-            else
-            {
-                var stage = progress.Start($"t-SNE {item.head.Key}", settings.TsneIterations, transient: true);
-                var options = new TsneOptions
-                {
-                    Dims = dims, Perplexity = perplexity, Iterations = settings.TsneIterations,
-                    Seed = settings.Seed, Threads = threadsEach,
-                };
-                coords = Tsne.Embed(points, 2 * n, dHead, options, new Progress(stage), cancel);
-                stage.Complete();
-            }
-            RunWriter.WriteProjection(Path.Combine(headDir, item.projection + ".arrow"), coords, 2 * n, dims);
-            HeadMetrics.RecordFaithfulness(runDir, headDir, item.projection, coords, n, dims);
-            overall.Report(Interlocked.Increment(ref done));
-        });
-        overall.Complete();
-    }
+    public static void CompleteProjections(string runDir, int parallelHeads = 1, IBuildProgress? progress = null, CancellationToken cancel = default) =>
+        HeadProjections.Complete(runDir, parallelHeads, progress, cancel);
 
     private static RunManifest WriteBase(ITransformerModel model, CorpusFile corpus, string dir, BuildSettings settings,
         IBuildProgress progress, CancellationToken cancel)
@@ -285,10 +232,5 @@ public static class AtlasBuilder
         if (!existing.Projections.SequenceEqual(settings.Projections))
             d.Add($"projections [{string.Join(", ", existing.Projections)}] vs [{string.Join(", ", settings.Projections)}]");
         return d;
-    }
-
-    private sealed class Progress(IProgressStage stage) : IProgress<int>
-    {
-        public void Report(int value) => stage.Report(value);
     }
 }

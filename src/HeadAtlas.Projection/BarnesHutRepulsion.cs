@@ -1,115 +1,154 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace HeadAtlas.Projection;
 
 /// <summary>
 /// Repulsive t-SNE forces in 3D by a Barnes-Hut octree (van der Maaten 2014): a cell far enough away
-/// (side / distance &lt; θ) acts as one point at its centre of mass. Leaves hold up to <see cref="LeafSize"/> points,
-/// which are summed exactly unless far enough away themselves. Built sequentially; forces computed per leaf in
-/// parallel (deterministic: every point's sum has a fixed order).
+/// (side / distance &lt; θ) acts as one point at its centre of mass.
+///
+/// Layout: the tree is one flat array of small structs (float centre of mass, side, count, children, point range),
+/// built sequentially each iteration without allocating; the points are copied in tree order into float arrays
+/// (relative to the centre of the bounding box), so every leaf's points are contiguous. Leaves hold up to
+/// <see cref="LeafSize"/> points.
+///
+/// Group walk (Barnes 1990): the tree is walked once per leaf, not once per point. A cell is accepted for the whole
+/// leaf when side / (distance from the cell's centre of mass to the leaf's bounding box) &lt; θ, which bounds
+/// side / distance for every point of the leaf, so each point is approximated at least as well as by scikit-learn's
+/// per-point walk at the same θ. The accepted cells and the points of opened leaves form an interaction list that
+/// each point of the leaf sums with a SIMD loop (the list includes the point itself, q = 1 and no force, subtracted
+/// from Z afterwards). Leaves are processed in parallel; every point's sum has a fixed order, so the result does not
+/// depend on the thread count.
 /// </summary>
 internal sealed class BarnesHutRepulsion
 {
-    private const int Dims = 3, LeafSize = 8, MaxDepth = 40;
+    private const int MaxDepth = 32;
     public double Theta { get; init; } = 0.5;
+    /// <summary>Most points in a leaf (tuned with bench/HeadAtlas.UmapBench bh).</summary>
+    public int LeafSize { get; init; } = 64;
+    /// <summary>Interaction-list entries summed in the last <see cref="Compute"/> (diagnostics).</summary>
+    public long LastInteractions { get; private set; }
     private readonly ParallelOptions parallel;
 
-    // Flat tree: per node its cube (centre, half side), point count, centre of mass, first child (8 consecutive) or −1,
-    // and for leaves the range of its points in `order`.
-    private readonly List<double> center = new(), com = new();
-    private readonly List<double> half = new();
-    private readonly List<int> count = new(), firstChild = new(), leafStart = new();
-    private int[] order = [];
+    private struct Node
+    {
+        public float X, Y, Z;   // centre of mass, relative to the origin
+        public float Side;      // side of the cube
+        public int Count;       // points below
+        public int FirstChild;  // children are FirstChild .. FirstChild + Children − 1; 0 children = leaf
+        public int Children;
+        public int Start;       // points below are tree positions Start .. Start + Count − 1
+    }
+
+    private Node[] nodes = new Node[64];
+    private int nodeCount;
+    private int[] order = [], scratch = [];  // [n] tree position → point; partition buffer
+    private byte[] octant = [];               // [n]
+    private float[] xs = [], ys = [], zs = []; // [n] point coordinates by point index, relative to the origin
+    private float[] tx = [], ty = [], tz = []; // [n] the same, in tree order
+    private readonly List<int> leaves = new();
 
     public BarnesHutRepulsion(ParallelOptions parallel) => this.parallel = parallel;
 
     /// <summary>y: [n, 3]. Writes rep[n, 3] = Σⱼ q²ᵢⱼ(yᵢ − yⱼ) (not divided by Z) and returns Z = Σ_{i≠j} qᵢⱼ.</summary>
-    /// <remarks>
-    /// Group walk (Barnes 1990): the tree is walked once per leaf, not once per point. A cell is accepted for the
-    /// whole leaf when side / (distance from the cell's centre of mass to the leaf's bounding box) &lt; θ, which
-    /// bounds side / distance for every point of the leaf, so each point is approximated at least as well as by the
-    /// per-point walk. The accepted cells and the single points of opened leaves form an interaction list that each
-    /// point of the leaf then sums with a plain SIMD loop. The list includes the point itself (q = 1, no force),
-    /// which is subtracted from Z afterwards.
-    /// </remarks>
     public double Compute(double[] y, int n, double[] rep)
     {
         Build(y, n);
-        // Plain arrays for the traversal (List indexers cost a bounds and version check each).
-        double[] com = this.com.ToArray(), half = this.half.ToArray();
-        int[] count = this.count.ToArray(), firstChild = this.firstChild.ToArray(), leafStart = this.leafStart.ToArray(), order = this.order;
-        var leaves = new List<int>();
-        for (int node = 0; node < count.Length; node++)
-            if (firstChild[node] < 0 && count[node] > 0) leaves.Add(node);
         var zPart = new double[n];
-        double theta2 = Theta * Theta;
-        const int LeavesPerChunk = 32;
-        Parallel.For(0, (leaves.Count + LeavesPerChunk - 1) / LeavesPerChunk, parallel, chunk =>
+        long interactions = 0;
+        float theta2 = (float)(Theta * Theta);
+        var nodes = this.nodes;
+        float[] tx = this.tx, ty = this.ty, tz = this.tz;
+        int[] order = this.order;
+        var leaves = this.leaves;
+        const int LeavesPerChunk = 16;
+        Parallel.For(0, (leaves.Count + LeavesPerChunk - 1) / LeavesPerChunk, parallel, () => new Walker(), (chunk, _, w) =>
         {
-            var stack = new int[8 * MaxDepth + 16]; // depth-first: at most 7 pending siblings per level
-            var list = new InteractionList();
             int end = Math.Min(leaves.Count, (chunk + 1) * LeavesPerChunk);
             for (int g = chunk * LeavesPerChunk; g < end; g++)
             {
-                int leaf = leaves[g], first = leafStart[leaf], cntLeaf = count[leaf];
-                double lx = double.MaxValue, ly = double.MaxValue, lz = double.MaxValue, hx = double.MinValue, hy = double.MinValue, hz = double.MinValue;
-                for (int t = first; t < first + cntLeaf; t++)
+                ref readonly var leaf = ref nodes[leaves[g]];
+                int first = leaf.Start, last = leaf.Start + leaf.Count;
+                float lx = float.MaxValue, ly = float.MaxValue, lz = float.MaxValue, hx = float.MinValue, hy = float.MinValue, hz = float.MinValue;
+                for (int t = first; t < last; t++)
                 {
-                    int j = order[t];
-                    lx = Math.Min(lx, y[3 * j]); hx = Math.Max(hx, y[3 * j]);
-                    ly = Math.Min(ly, y[3 * j + 1]); hy = Math.Max(hy, y[3 * j + 1]);
-                    lz = Math.Min(lz, y[3 * j + 2]); hz = Math.Max(hz, y[3 * j + 2]);
+                    lx = MathF.Min(lx, tx[t]); hx = MathF.Max(hx, tx[t]);
+                    ly = MathF.Min(ly, ty[t]); hy = MathF.Max(hy, ty[t]);
+                    lz = MathF.Min(lz, tz[t]); hz = MathF.Max(hz, tz[t]);
                 }
-                list.Clear(0.5 * (lx + hx), 0.5 * (ly + hy), 0.5 * (lz + hz));
+                var list = w.List;
+                list.Clear(0.5f * (lx + hx), 0.5f * (ly + hy), 0.5f * (lz + hz));
+                var stack = w.Stack;
                 int top = 0;
                 stack[top++] = 0;
                 while (top > 0)
                 {
-                    int node = stack[--top];
-                    int cnt = count[node];
-                    if (cnt == 0) continue;
-                    double cx = com[3 * node], cy = com[3 * node + 1], cz = com[3 * node + 2];
-                    double dx = Math.Max(Math.Max(lx - cx, cx - hx), 0), dy = Math.Max(Math.Max(ly - cy, cy - hy), 0), dz = Math.Max(Math.Max(lz - cz, cz - hz), 0);
-                    double side = 2 * half[node];
-                    if (side * side < theta2 * (dx * dx + dy * dy + dz * dz)) list.Add(cx, cy, cz, cnt);
-                    else if (firstChild[node] < 0)
-                        for (int t = leafStart[node]; t < leafStart[node] + cnt; t++) { int j = order[t]; list.Add(y[3 * j], y[3 * j + 1], y[3 * j + 2], 1); }
+                    ref readonly var node = ref nodes[stack[--top]];
+                    float cx = node.X, cy = node.Y, cz = node.Z;
+                    float dx = MathF.Max(MathF.Max(lx - cx, cx - hx), 0), dy = MathF.Max(MathF.Max(ly - cy, cy - hy), 0), dz = MathF.Max(MathF.Max(lz - cz, cz - hz), 0);
+                    if (node.Side * node.Side < theta2 * (dx * dx + dy * dy + dz * dz)) list.Add(cx, cy, cz, node.Count);
+                    else if (node.Children == 0) list.AddPoints(tx, ty, tz, node.Start, node.Count);
                     else
-                        for (int c = 7; c >= 0; c--) stack[top++] = firstChild[node] + c;
+                        for (int c = node.Children - 1; c >= 0; c--) stack[top++] = node.FirstChild + c;
                 }
                 list.PadToVector();
-                for (int t = first; t < first + cntLeaf; t++)
+                w.Interactions += (long)list.Count * leaf.Count;
+                for (int t = first; t < last; t++)
                 {
                     int i = order[t];
-                    var (fx, fy, fz, zSum) = list.Sum(y[3 * i], y[3 * i + 1], y[3 * i + 2]);
+                    var (fx, fy, fz, zSum) = list.Sum(tx[t], ty[t], tz[t]);
                     rep[3 * i] = fx; rep[3 * i + 1] = fy; rep[3 * i + 2] = fz;
                     zPart[i] = zSum - 1; // the point itself is in the list with q = 1
                 }
             }
-        });
+            return w;
+        }, w => Interlocked.Add(ref interactions, w.Interactions));
+        LastInteractions = interactions;
         double z = 0;
         for (int i = 0; i < n; i++) z += zPart[i];
         return z;
     }
 
-    /// <summary>Sources acting on one leaf: positions relative to an origin near the leaf (so near sources, where
+    /// <summary>Per-thread buffers of the walk.</summary>
+    private sealed class Walker
+    {
+        public readonly int[] Stack = new int[8 * MaxDepth + 16]; // depth-first: at most 7 pending siblings per level
+        public readonly InteractionList List = new();
+        public long Interactions;
+    }
+
+    /// <summary>Sources acting on one leaf: positions relative to an origin at the leaf (so near sources, where
     /// precision matters, have small coordinates) and masses (point counts); float structure of arrays, 8 lanes.</summary>
     private sealed class InteractionList
     {
-        private float[] x = new float[256], y = new float[256], z = new float[256], mass = new float[256];
-        private double ox, oy, oz;
+        private float[] x = new float[512], y = new float[512], z = new float[512], mass = new float[512];
+        private float ox, oy, oz;
         public int Count;
 
-        public void Clear(double originX, double originY, double originZ) { Count = 0; ox = originX; oy = originY; oz = originZ; }
+        public void Clear(float originX, float originY, float originZ) { Count = 0; ox = originX; oy = originY; oz = originZ; }
 
-        public void Add(double px, double py, double pz, double m)
+        private void Reserve(int more)
         {
-            if (Count == x.Length)
+            if (Count + more <= x.Length) return;
+            int size = Math.Max(2 * x.Length, Count + more);
+            Array.Resize(ref x, size); Array.Resize(ref y, size); Array.Resize(ref z, size); Array.Resize(ref mass, size);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(float px, float py, float pz, float m)
+        {
+            Reserve(1);
+            x[Count] = px - ox; y[Count] = py - oy; z[Count] = pz - oz; mass[Count] = m; Count++;
+        }
+
+        public void AddPoints(float[] px, float[] py, float[] pz, int start, int count)
+        {
+            Reserve(count);
+            for (int t = 0; t < count; t++)
             {
-                Array.Resize(ref x, 2 * Count); Array.Resize(ref y, 2 * Count);
-                Array.Resize(ref z, 2 * Count); Array.Resize(ref mass, 2 * Count);
+                x[Count] = px[start + t] - ox; y[Count] = py[start + t] - oy; z[Count] = pz[start + t] - oz; mass[Count] = 1; Count++;
             }
-            x[Count] = (float)(px - ox); y[Count] = (float)(py - oy); z[Count] = (float)(pz - oz); mass[Count] = (float)m; Count++;
         }
 
         /// <summary>Pads with massless sources to a whole number of vectors.</summary>
@@ -119,9 +158,9 @@ internal sealed class BarnesHutRepulsion
         }
 
         /// <summary>Σ m q² (p − s) and Σ m q over the sources s, q = 1/(1+‖p−s‖²); fixed summation order.</summary>
-        public (double Fx, double Fy, double Fz, double Z) Sum(double px, double py, double pz)
+        public (double Fx, double Fy, double Fz, double Z) Sum(float px, float py, float pz)
         {
-            var vx = Vector256.Create((float)(px - ox)); var vy = Vector256.Create((float)(py - oy)); var vz = Vector256.Create((float)(pz - oz));
+            var vx = Vector256.Create(px - ox); var vy = Vector256.Create(py - oy); var vz = Vector256.Create(pz - oz);
             var one = Vector256.Create(1f);
             var fx = Vector256<float>.Zero; var fy = Vector256<float>.Zero; var fz = Vector256<float>.Zero; var zs = Vector256<float>.Zero;
             ref float rx = ref x[0], ry = ref y[0], rz = ref z[0], rm = ref mass[0];
@@ -130,7 +169,7 @@ internal sealed class BarnesHutRepulsion
                 var dx = vx - Vector256.LoadUnsafe(ref rx, (nuint)t);
                 var dy = vy - Vector256.LoadUnsafe(ref ry, (nuint)t);
                 var dz = vz - Vector256.LoadUnsafe(ref rz, (nuint)t);
-                var q = one / (one + dx * dx + dy * dy + dz * dz);
+                var q = Reciprocal(one + dx * dx + dy * dy + dz * dz);
                 var mq = Vector256.LoadUnsafe(ref rm, (nuint)t) * q;
                 zs += mq;
                 var mq2 = mq * q;
@@ -138,66 +177,100 @@ internal sealed class BarnesHutRepulsion
             }
             return (Vector256.Sum(fx), Vector256.Sum(fy), Vector256.Sum(fz), Vector256.Sum(zs));
         }
+
+        /// <summary>1/a for a ≥ 1: the 12-bit hardware estimate refined by one Newton step (relative error ~1e-7), which
+        /// is several times cheaper than a division; a plain division where AVX is missing.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Reciprocal(Vector256<float> a)
+        {
+            if (!Avx.IsSupported) return Vector256.Create(1f) / a;
+            var r = Avx.Reciprocal(a);
+            return r * (Vector256.Create(2f) - a * r);
+        }
     }
 
     private void Build(double[] y, int n)
     {
-        center.Clear(); com.Clear(); half.Clear(); count.Clear(); firstChild.Clear(); leafStart.Clear();
-        var lo = new double[Dims]; var hi = new double[Dims];
-        Array.Fill(lo, double.MaxValue); Array.Fill(hi, double.MinValue);
+        if (order.Length != n)
+        {
+            order = new int[n]; scratch = new int[n]; octant = new byte[n];
+            xs = new float[n]; ys = new float[n]; zs = new float[n];
+            tx = new float[n]; ty = new float[n]; tz = new float[n];
+        }
+        double lox = double.MaxValue, loy = double.MaxValue, loz = double.MaxValue, hix = double.MinValue, hiy = double.MinValue, hiz = double.MinValue;
         for (int i = 0; i < n; i++)
-            for (int a = 0; a < Dims; a++) { lo[a] = Math.Min(lo[a], y[Dims * i + a]); hi[a] = Math.Max(hi[a], y[Dims * i + a]); }
-        double h = 0;
-        for (int a = 0; a < Dims; a++) h = Math.Max(h, 0.5 * (hi[a] - lo[a]));
+        {
+            lox = Math.Min(lox, y[3 * i]); hix = Math.Max(hix, y[3 * i]);
+            loy = Math.Min(loy, y[3 * i + 1]); hiy = Math.Max(hiy, y[3 * i + 1]);
+            loz = Math.Min(loz, y[3 * i + 2]); hiz = Math.Max(hiz, y[3 * i + 2]);
+        }
+        double ox = 0.5 * (lox + hix), oy = 0.5 * (loy + hiy), oz = 0.5 * (loz + hiz);
+        double h = Math.Max(hix - lox, Math.Max(hiy - loy, hiz - loz)) * 0.5;
         h = h * 1.0001 + 1e-12;
-        order = Enumerable.Range(0, n).ToArray();
-        AddNode(0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1]), 0.5 * (lo[2] + hi[2]), h);
-        Split(0, y, 0, n, 0);
+        for (int i = 0; i < n; i++)
+        {
+            xs[i] = (float)(y[3 * i] - ox); ys[i] = (float)(y[3 * i + 1] - oy); zs[i] = (float)(y[3 * i + 2] - oz);
+            order[i] = i;
+        }
+        nodeCount = 1;
+        leaves.Clear();
+        Split(0, 0, n, 0, 0, 0, (float)h, 0);
+        for (int t = 0; t < n; t++) { int i = order[t]; tx[t] = xs[i]; ty[t] = ys[i]; tz[t] = zs[i]; }
     }
 
-    private int AddNode(double cx, double cy, double cz, double h)
-    {
-        center.Add(cx); center.Add(cy); center.Add(cz);
-        com.Add(0); com.Add(0); com.Add(0);
-        half.Add(h); count.Add(0); firstChild.Add(-1); leafStart.Add(0);
-        return half.Count - 1;
-    }
-
-    /// <summary>Makes `node` hold order[start..end): a leaf if few points (or too deep), else 8 children by octant.</summary>
-    private void Split(int node, double[] y, int start, int end, int depth)
+    /// <summary>Makes node hold order[start..end) in the cube of centre (cx, cy, cz) and half side h: a leaf if few
+    /// points (or too deep), else its non-empty octants as children (partitioned by a stable counting sort, so the
+    /// layout is deterministic). Sets the node's centre of mass.</summary>
+    private void Split(int node, int start, int end, float cx, float cy, float cz, float h, int depth)
     {
         int cnt = end - start;
-        count[node] = cnt;
-        double sx = 0, sy = 0, sz = 0;
-        for (int t = start; t < end; t++) { int j = order[t]; sx += y[3 * j]; sy += y[3 * j + 1]; sz += y[3 * j + 2]; }
-        if (cnt > 0) { com[3 * node] = sx / cnt; com[3 * node + 1] = sy / cnt; com[3 * node + 2] = sz / cnt; }
-        leafStart[node] = start;
-        if (cnt <= LeafSize || depth >= MaxDepth) return;
-
-        double cx = center[3 * node], cy = center[3 * node + 1], cz = center[3 * node + 2], h = half[node];
-        // Partition order[start..end) by octant (counting sort, stable so the layout is deterministic).
-        var octant = new int[cnt];
-        var bucket = new int[9];
-        for (int t = 0; t < cnt; t++)
+        nodes[node] = new Node { Side = 2 * h, Count = cnt, Start = start };
+        if (cnt <= LeafSize || depth >= MaxDepth)
         {
-            int j = order[start + t];
-            int o = (y[3 * j] >= cx ? 1 : 0) | (y[3 * j + 1] >= cy ? 2 : 0) | (y[3 * j + 2] >= cz ? 4 : 0);
+            double sx = 0, sy = 0, sz = 0;
+            for (int t = start; t < end; t++) { int j = order[t]; sx += xs[j]; sy += ys[j]; sz += zs[j]; }
+            ref var leaf = ref nodes[node];
+            leaf.X = (float)(sx / cnt); leaf.Y = (float)(sy / cnt); leaf.Z = (float)(sz / cnt);
+            leaves.Add(node);
+            return;
+        }
+
+        Span<int> bucket = stackalloc int[9];
+        bucket.Clear();
+        for (int t = start; t < end; t++)
+        {
+            int j = order[t];
+            byte o = (byte)((xs[j] >= cx ? 1 : 0) | (ys[j] >= cy ? 2 : 0) | (zs[j] >= cz ? 4 : 0));
             octant[t] = o;
             bucket[o + 1]++;
         }
         for (int o = 0; o < 8; o++) bucket[o + 1] += bucket[o];
-        var sorted = new int[cnt];
-        var fill = bucket[..8].ToArray();
-        for (int t = 0; t < cnt; t++) sorted[fill[octant[t]]++] = order[start + t];
-        Array.Copy(sorted, 0, order, start, cnt);
+        Span<int> fill = stackalloc int[8];
+        for (int o = 0; o < 8; o++) fill[o] = start + bucket[o];
+        for (int t = start; t < end; t++) scratch[fill[octant[t]]++] = order[t];
+        Array.Copy(scratch, start, order, start, cnt);
 
-        int first = -1;
+        int children = 0;
+        for (int o = 0; o < 8; o++) if (bucket[o + 1] > bucket[o]) children++;
+        int firstChild = nodeCount;
+        nodeCount += children;
+        if (nodeCount > nodes.Length) Array.Resize(ref nodes, Math.Max(2 * nodes.Length, nodeCount));
+        nodes[node].FirstChild = firstChild;
+        nodes[node].Children = children;
+
+        double mx = 0, my = 0, mz = 0;
+        int child = firstChild;
+        float q = 0.5f * h;
         for (int o = 0; o < 8; o++)
         {
-            int child = AddNode(cx + ((o & 1) != 0 ? 0.5 : -0.5) * h, cy + ((o & 2) != 0 ? 0.5 : -0.5) * h, cz + ((o & 4) != 0 ? 0.5 : -0.5) * h, 0.5 * h);
-            if (o == 0) first = child;
+            int a = start + bucket[o], b = start + bucket[o + 1];
+            if (b == a) continue;
+            Split(child, a, b, cx + ((o & 1) != 0 ? q : -q), cy + ((o & 2) != 0 ? q : -q), cz + ((o & 4) != 0 ? q : -q), q, depth + 1);
+            ref readonly var c = ref nodes[child];
+            mx += (double)c.X * c.Count; my += (double)c.Y * c.Count; mz += (double)c.Z * c.Count;
+            child++;
         }
-        firstChild[node] = first;
-        for (int o = 0; o < 8; o++) Split(first + o, y, start + bucket[o], start + bucket[o + 1], depth + 1);
+        ref var self = ref nodes[node];
+        self.X = (float)(mx / cnt); self.Y = (float)(my / cnt); self.Z = (float)(mz / cnt);
     }
 }

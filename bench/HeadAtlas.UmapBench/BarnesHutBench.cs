@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using HeadAtlas.Projection;
+
+/// <summary>
+/// 3D Barnes-Hut repulsion on a t-SNE-like embedding (40 Gaussian clusters of width 1–3 around centres spread over
+/// ±30, as a 16k-point 3D t-SNE ends up): seconds per call (2 threads), and its relative error against the exact
+/// O(n²) sums, side by side in one process.
+/// </summary>
+internal static class BarnesHutBench
+{
+    public static int Run(int n, double theta, int leafSize = 16)
+    {
+        var rng = new Random(3);
+        var centres = new double[40 * 3];
+        for (int t = 0; t < centres.Length; t++) centres[t] = (rng.NextDouble() - 0.5) * 60;
+        var y = new double[3 * n]; // [n, 3]
+        for (int i = 0; i < n; i++)
+        {
+            int c = rng.Next(40);
+            double width = 1 + 2 * ((c * 7919) % 40) / 40.0;
+            for (int a = 0; a < 3; a++) y[3 * i + a] = centres[3 * c + a] + width * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        }
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = 2 };
+        var exactRep = new double[3 * n];
+        var sw = Stopwatch.StartNew();
+        double exactZ = new ExactRepulsion(parallel, 3).Compute(y, n, exactRep);
+        double exactSeconds = sw.Elapsed.TotalSeconds;
+
+        var before = new BarnesHutRepulsionBefore(parallel) { Theta = theta };
+        var beforeRep = new double[3 * n];
+        before.Compute(y, n, beforeRep); // warm-up
+        var cpuB = Process.GetCurrentProcess().TotalProcessorTime;
+        for (int c = 0; c < 5; c++) before.Compute(y, n, beforeRep);
+        double beforeCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuB).TotalSeconds / 5;
+        double errB = 0, normB = 0;
+        for (int t = 0; t < beforeRep.Length; t++) { errB += (beforeRep[t] - exactRep[t]) * (beforeRep[t] - exactRep[t]); normB += exactRep[t] * exactRep[t]; }
+
+        var bh = new BarnesHutRepulsion(parallel) { Theta = theta, LeafSize = leafSize };
+        var rep = new double[3 * n];
+        double z = bh.Compute(y, n, rep); // warm-up
+        const int calls = 20;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        sw.Restart();
+        for (int c = 0; c < calls; c++) z = bh.Compute(y, n, rep);
+        double seconds = sw.Elapsed.TotalSeconds / calls;
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / calls;
+        double err = 0, norm = 0;
+        for (int t = 0; t < rep.Length; t++) { err += (rep[t] - exactRep[t]) * (rep[t] - exactRep[t]); norm += exactRep[t] * exactRep[t]; }
+        Console.WriteLine($"Barnes-Hut 3D, {n} points, θ {theta}: {seconds * 1000:F1} ms wall, {cpu * 1000:F1} ms CPU per call " +
+                          $"(×750 iterations = {cpu * 750:F1} CPU s); exact: {exactSeconds * 1000:F0} ms");
+        Console.WriteLine($"relative error: forces {Math.Sqrt(err / norm):E2} (RMS over coordinates), Z {Math.Abs(z - exactZ) / exactZ:E2}; " +
+                          $"{bh.LastInteractions / (double)n:F0} interactions per point, leaf size {leafSize}");
+        Console.WriteLine($"before (f32e427): {beforeCpu * 1000:F1} ms CPU per call, force error {Math.Sqrt(errB / normB):E2}; CPU ratio before/now {beforeCpu / cpu:F2}×");
+        return 0;
+    }
+}
