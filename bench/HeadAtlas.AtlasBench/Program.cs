@@ -93,9 +93,13 @@ try
     }
 
     // Step 2: every other projection, as `headatlas build` and `demo` do after the base.
+    var cpu = System.Diagnostics.Process.GetCurrentProcess();
+    var cpuBefore = cpu.TotalProcessorTime;
     var rest = Stopwatch.StartNew();
     AtlasBuilder.CompleteProjections(runDir, settings.TsneParallelHeads, clock);
     double restSeconds = rest.Elapsed.TotalSeconds;
+    cpu.Refresh();
+    double restCpu = (cpu.TotalProcessorTime - cpuBefore).TotalSeconds;
     double total = wall.Elapsed.TotalSeconds - pcaSeconds.OrZero();
 
     int missing = manifest.Heads.Sum(h => projections.Count(p => !File.Exists(Path.Combine(runDir, h.Dir, p + ".arrow"))));
@@ -108,7 +112,7 @@ try
     Console.WriteLine("time per stage, summed over heads (stages of heads run side by side overlap in wall time):");
     foreach (var (kind, seconds, count) in clock.Totals)
         Console.WriteLine($"  {kind,-28} {seconds,9:F1} s  ({count} × {seconds / count:F2} s)");
-    Console.WriteLine($"projections after the base: {restSeconds:F1} s wall");
+    Console.WriteLine($"projections after the base: {restSeconds:F1} s wall, {restCpu:F1} s CPU (process; on a shared machine the steadier figure)");
     string scope = partial ? $" ({heads} heads)" : "";
     Console.WriteLine($"atlas wall time{scope}: {total:F1} s = {total / 60:F2} min (base {baseSeconds:F1} s + projections {restSeconds:F1} s; target ≤ {AtlasTargetSeconds / 60} min: {Verdict(total, AtlasTargetSeconds)})");
     if (partial)

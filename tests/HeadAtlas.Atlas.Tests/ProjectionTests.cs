@@ -82,7 +82,7 @@ public class ProjectionTests
         // Cancel once the third head's t-SNE is under way: the first two heads' files are whole, nothing else exists.
         using var cts = new CancellationTokenSource();
         var progress = new RecordingProgress();
-        progress.OnReport = (stage, done) => { if (stage == "t-SNE L0_H2" && done > 10) cts.Cancel(); };
+        progress.OnReport = (stage, done) => { if (stage == "tsne2d L0_H2" && done > 10) cts.Cancel(); };
         Assert.ThrowsAny<OperationCanceledException>(() => AtlasBuilder.CompleteProjections(run, 1, progress, cts.Token));
         var present = m.Heads.Where(h => File.Exists(Path.Combine(run, h.Dir, "tsne2d.arrow"))).Select(h => h.Key).ToList();
         Assert.Equal(["L0_H0", "L0_H1"], present);
