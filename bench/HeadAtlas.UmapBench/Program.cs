@@ -4,11 +4,11 @@
 //   big N D             UMAP 2D of an N×D mixture: time per phase and peak RSS
 //   knn N D K           NN-descent vs exact: recall and time
 //   bh N [THETA] [LEAF]      3D Barnes-Hut repulsion on N points (40 clusters): time per call and relative error vs exact
-//   tsne3d N D [THETA]  t-SNE 3D of an N×D mixture: time and exact KL (N ≤ 20000); writes tsne3d.csv
+//   tsne3d N D OUTDIR   t-SNE 3D of one mixture with Barnes-Hut and with exact repulsion: OUTDIR/x.npy, bh.csv, exact.csv
 using System.Diagnostics;
 using HeadAtlas.Projection;
 
-if (args.Length < 2) { Console.Error.WriteLine("usage: heads N D | pair N D OUTDIR | big N D | knn N D K | bh N [THETA] | tsne3d N D [THETA]"); return 2; }
+if (args.Length < 2) { Console.Error.WriteLine("usage: heads N D | pair N D OUTDIR | big N D | knn N D K | bh N [THETA] [LEAF] | tsne3d N D OUTDIR"); return 2; }
 if (args[0] == "bh") return BarnesHutBench.Run(int.Parse(args[1]), args.Length > 2 ? double.Parse(args[2]) : 0.5, args.Length > 3 ? int.Parse(args[3]) : 16);
 int n = int.Parse(args[1]), d = int.Parse(args[2]);
 var sw = Stopwatch.StartNew();
@@ -41,6 +41,19 @@ switch (args[0])
         PointFiles.WriteCsv(Path.Combine(dir, "umap.csv"), u, n, 2);
         PointFiles.WriteCsv(Path.Combine(dir, "tsne.csv"), t, n, 2);
         Console.WriteLine($"umap {tu:F2} s, tsne {tt:F2} s, ratio tsne/umap {tt / tu:F2}");
+        break;
+    }
+    case "tsne3d":
+    {
+        string dir = args[3];
+        Directory.CreateDirectory(dir);
+        WriteNpy(Path.Combine(dir, "x.npy"), x, n, d);
+        var bh = Array.Empty<float>(); var exact = Array.Empty<float>();
+        double tb = Time(() => bh = Tsne.Embed(x, n, d, new TsneOptions { Dims = 3, Threads = 2 }));
+        double te = Time(() => exact = Tsne.Embed(x, n, d, new TsneOptions { Dims = 3, Threads = 2, ExactRepulsionMaxPoints = int.MaxValue }));
+        PointFiles.WriteCsv(Path.Combine(dir, "bh.csv"), bh, n, 3);
+        PointFiles.WriteCsv(Path.Combine(dir, "exact.csv"), exact, n, 3);
+        Console.WriteLine($"ours 3D: Barnes-Hut {tb:F1} s, exact repulsion {te:F1} s");
         break;
     }
     case "big":
