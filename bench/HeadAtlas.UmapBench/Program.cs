@@ -3,12 +3,21 @@
 //   pair N D OUTDIR     writes OUTDIR/x.npy, umap.csv, tsne.csv (2D) of one mixture, printing the times
 //   big N D             UMAP 2D of an N×D mixture: time per phase and peak RSS
 //   knn N D K           NN-descent vs exact: recall and time
+//   umap N              UMAP 2D of an N×32 mixture: wall and CPU seconds
 //   bh N [THETA] [LEAF]      3D Barnes-Hut repulsion on N points (40 clusters): time per call and relative error vs exact
 //   tsne3d N D OUTDIR   t-SNE 3D of one mixture with Barnes-Hut and with exact repulsion: OUTDIR/x.npy, bh.csv, exact.csv
 using System.Diagnostics;
 using HeadAtlas.Projection;
 
 if (args.Length < 2) { Console.Error.WriteLine("usage: heads N D | pair N D OUTDIR | big N D | knn N D K | bh N [THETA] [LEAF] | tsne3d N D OUTDIR"); return 2; }
+if (args[0] == "umap")
+{
+    // UMAP 2D alone on an N×32 mixture: wall and CPU seconds (run an older build beside it for a ratio).
+    int count = int.Parse(args[1]);
+    var data = Mixture(count, 32, 40, 1);
+    Time(() => Umap.Embed(data, count, 32, new UmapOptions { Dims = 2 }));
+    return 0;
+}
 if (args[0] == "bh") return BarnesHutBench.Run(int.Parse(args[1]), args.Length > 2 ? double.Parse(args[2]) : 0.5, args.Length > 3 ? int.Parse(args[3]) : 16);
 int n = int.Parse(args[1]), d = int.Parse(args[2]);
 var sw = Stopwatch.StartNew();
@@ -22,6 +31,7 @@ switch (args[0])
         var times = new List<(string, double)>();
         foreach (var dims in new[] { 2, 3 })
         {
+            Console.WriteLine($"pca{dims}d, tsne{dims}d, umap{dims}d:");
             times.Add(($"pca{dims}d", Time(() => Pca.Project(x, n, d, dims))));
             times.Add(($"tsne{dims}d", Time(() => Tsne.Embed(x, n, d, new TsneOptions { Dims = dims }))));
             times.Add(($"umap{dims}d", Time(() => Umap.Embed(x, n, d, new UmapOptions { Dims = dims }))));
@@ -90,7 +100,11 @@ return 0;
 static double Time(Action action)
 {
     var sw = Stopwatch.StartNew();
+    var process = Process.GetCurrentProcess();
+    var cpu0 = process.TotalProcessorTime;
     action();
+    process.Refresh();
+    Console.WriteLine($"  ({sw.Elapsed.TotalSeconds:F1} s wall, {(process.TotalProcessorTime - cpu0).TotalSeconds:F1} s CPU)");
     return sw.Elapsed.TotalSeconds;
 }
 

@@ -141,7 +141,7 @@ public static class Umap
             if (d2 > 0)
             {
                 // ∂/∂d² of log(1/(1 + a·d^(2b))): −2ab·d^(2(b−1)) / (1 + a·d^(2b))
-                float pb = UmapMath.Pow(d2, b);
+                float pb = MathF.Pow(d2, b);
                 float coeff = -2 * a * b * pb / d2 / (1 + a * pb);
                 for (int t = 0; t < dims; t++)
                     own[t] += attractionScale * alpha * Math.Clamp(coeff * (own[t] - others[j * dims + t]), -4f, 4f);
@@ -151,13 +151,13 @@ public static class Umap
             int negatives = (int)((epoch - schedule.NextNegative[e]) / schedule.EpochsPerNegative[e]);
             for (int s = 0; s < negatives; s++)
             {
-                int r = UmapMath.Below(rng.Next(), sampleCount);
+                int r = (int)(rng.Next() % (ulong)sampleCount);
                 if (skipSelf && r == i) continue;
                 float r2 = 0;
                 for (int t = 0; t < dims; t++) { float diff = own[t] - samples[r * dims + t]; r2 += diff * diff; }
                 if (r2 <= 0) continue; // a coincident point gives no direction
                 // ∂/∂d² of log(1 − 1/(1 + a·d^(2b))), with umap-learn's 0.001 guard.
-                float coeff = 2 * b / ((0.001f + r2) * (1 + a * UmapMath.Pow(r2, b)));
+                float coeff = 2 * b / ((0.001f + r2) * (1 + a * MathF.Pow(r2, b)));
                 for (int t = 0; t < dims; t++)
                     own[t] += alpha * Math.Clamp(coeff * (own[t] - samples[r * dims + t]), -4f, 4f);
             }
