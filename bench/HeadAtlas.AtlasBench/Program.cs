@@ -113,13 +113,15 @@ try
     foreach (var (kind, seconds, count) in clock.Totals)
         Console.WriteLine($"  {kind,-28} {seconds,9:F1} s  ({count} × {seconds / count:F2} s)");
     Console.WriteLine($"projections after the base: {restSeconds:F1} s wall, {restCpu:F1} s CPU (process; on a shared machine the steadier figure)");
-    string scope = partial ? $" ({heads} heads)" : "";
-    Console.WriteLine($"atlas wall time{scope}: {total:F1} s = {total / 60:F2} min (base {baseSeconds:F1} s + projections {restSeconds:F1} s; target ≤ {AtlasTargetSeconds / 60} min: {Verdict(total, AtlasTargetSeconds)})");
     if (partial)
     {
+        // The target is for the whole atlas: a partial run is judged by its extrapolation, never by its own time.
         double estimate = baseSeconds + restSeconds * totalHeads / heads;
-        Console.WriteLine($"extrapolated to all {totalHeads} heads: {estimate:F0} s = {estimate / 60:F1} min");
+        Console.WriteLine($"atlas wall time ({heads} heads only): {total:F1} s = {total / 60:F2} min (base {baseSeconds:F1} s + projections {restSeconds:F1} s)");
+        Console.WriteLine($"extrapolated to all {totalHeads} heads: {estimate:F0} s = {estimate / 60:F1} min (target ≤ {AtlasTargetSeconds / 60} min: {Verdict(estimate, AtlasTargetSeconds)})");
     }
+    else
+        Console.WriteLine($"atlas wall time: {total:F1} s = {total / 60:F2} min (base {baseSeconds:F1} s + projections {restSeconds:F1} s; target ≤ {AtlasTargetSeconds / 60} min: {Verdict(total, AtlasTargetSeconds)})");
     Console.WriteLine($"load average at start: {load0}; at end: {LoadAverage()}");
     return missing > 0 ? 1 : 0;
 }

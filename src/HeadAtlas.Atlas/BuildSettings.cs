@@ -25,6 +25,8 @@ public sealed record BuildSettings
     public int BatchSize { get; init; } = 32;
     /// <summary>t-SNE iterations (fewer only in tests).</summary>
     public int TsneIterations { get; init; } = 750;
-    /// <summary>Heads embedded at once by t-SNE; each gets <see cref="Environment.ProcessorCount"/> / this many threads.</summary>
-    public int TsneParallelHeads { get; init; } = 1;
+    /// <summary>Heads embedded at once (t-SNE and UMAP); each gets <see cref="Environment.ProcessorCount"/> / this many
+    /// threads. Default: one head per core, which needs no synchronization within a head (bench/atlas/README.md);
+    /// above <see cref="HeadProjections.OneHeadAbovePoints"/> points per head one head at a time, for memory.</summary>
+    public int TsneParallelHeads { get; init; } = Environment.ProcessorCount;
 }

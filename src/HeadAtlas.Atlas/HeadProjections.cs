@@ -16,10 +16,15 @@ namespace HeadAtlas.Atlas;
 /// with the corpus; rebuilding it costs more than reading it back).
 ///
 /// Parallelism: whole heads side by side (<c>parallelHeads</c> of them, the cores shared among them). One head per core
-/// needs no synchronization inside a head, which on a busy machine beats threads within a head (bench/atlas/README.md).
+/// needs no synchronization inside a head; on this 2-core machine it was 10% faster in wall time than two threads within
+/// one head (bench/atlas/README.md).
 /// </summary>
 internal static class HeadProjections
 {
+    /// <summary>Above this many points per head, heads are embedded one at a time whatever was asked: t-SNE's P alone
+    /// takes about 2 KB per point, so two 1M-point heads at once would not fit a laptop's memory.</summary>
+    public const int OneHeadAbovePoints = 250_000;
+
     private const string GraphCacheFile = "knn-graph.bin" + RunWriter.TempSuffix; // removed by RunFolder.RemoveStale if left behind
 
     public static void Complete(string runDir, int parallelHeads, IBuildProgress? progress, CancellationToken cancel)
@@ -39,8 +44,8 @@ internal static class HeadProjections
         double perplexity = Math.Min(settings.Perplexity, (points - 1) / 3.0);
         if (perplexity < settings.Perplexity && manifest.Projections.Any(p => AtlasBuilder.ParseProjection(p).Method == "tsne"))
             progress.Warn($"perplexity {settings.Perplexity} is too large for {points} points; t-SNE uses {perplexity:G3}");
-        var job = new Job(runDir, settings, metric, perplexity,
-            Threads: Math.Max(1, Environment.ProcessorCount / Math.Clamp(parallelHeads, 1, Environment.ProcessorCount)), cancel);
+        parallelHeads = points > OneHeadAbovePoints ? 1 : Math.Clamp(parallelHeads, 1, Environment.ProcessorCount);
+        var job = new Job(runDir, settings, metric, perplexity, Threads: Math.Max(1, Environment.ProcessorCount / parallelHeads), cancel);
 
         var overall = progress.Start("projections", todo);
         int done = 0;
@@ -50,7 +55,7 @@ internal static class HeadProjections
             var wave = waves[w];
             var later = waves.Skip(w + 1).SelectMany(x => x).ToList();
             var heads = manifest.Heads.Where(h => wave.Any(p => Missing(h, p))).ToList();
-            Parallelism.ForEach(heads, Math.Clamp(parallelHeads, 1, Environment.ProcessorCount), cancel, head =>
+            Parallelism.ForEach(heads, parallelHeads, cancel, head =>
             {
                 var work = new HeadWork(job, head, progress);
                 try
