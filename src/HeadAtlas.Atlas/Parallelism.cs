@@ -20,7 +20,11 @@ internal static class Parallelism
         }
         try
         {
-            Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = cancel }, body);
+            // One item at a time, in order, to whichever worker is free: heads finish roughly in manifest order (a list
+            // would otherwise be cut into ranges, the second worker starting halfway), and no worker idles while
+            // another still has a queue.
+            var ordered = System.Collections.Concurrent.Partitioner.Create(items, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+            Parallel.ForEach(ordered, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = cancel }, body);
         }
         catch (AggregateException e)
         {
