@@ -143,6 +143,10 @@ public static class RunWriter
             using var writer = new ArrowFileWriter(stream, batch.Schema, leaveOpen: true);
             writer.WriteRecordBatch(batch);
             writer.WriteEnd();
+            // Apache.Arrow frees a built buffer's native memory from a finalizer once nothing holds the array, but
+            // the writer keeps only views of that memory: keep the batch alive until its bytes are written.
+            // (One ViT-B build failed here with "IOException: Bad address" — memory freed mid-write, suspected.)
+            GC.KeepAlive(batch);
         });
 
     /// <summary>Writes to "{path}.tmp", flushes to disk, then renames onto <paramref name="path"/>.</summary>
