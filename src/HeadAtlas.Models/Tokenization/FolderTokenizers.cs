@@ -18,7 +18,7 @@ public static class FolderTokenizers
     public const string TokenizerConfig = "tokenizer_config.json";
 
     /// <param name="addBosByDefault">Whether to start every text with the BOS token when tokenizer_config.json does not say.</param>
-    public static LibraryTextTokenizer ForDecoder(string folder, HfConfig config, int maxPositions, bool addBosByDefault)
+    public static DecoderTextTokenizer ForDecoder(string folder, HfConfig config, int maxPositions, bool addBosByDefault)
     {
         string Path_(string f) => Path.Combine(folder, f);
         bool addBos = TokenizerConfigBool(folder, "add_bos_token") ?? addBosByDefault;
@@ -26,17 +26,10 @@ public static class FolderTokenizers
 
         if (File.Exists(Path_(SentencePieceFile)))
         {
-            SentencePieceTokenizer sp;
-            try
-            {
-                using var s = File.OpenRead(Path_(SentencePieceFile));
-                sp = SentencePieceTokenizer.Create(s, false, false);
-            }
-            catch (Exception e) when (e is not ModelException and not IOException)
-            {
-                throw new ModelException($"{Path_(SentencePieceFile)}: not a SentencePiece model the tokenizer library can read ({e.Message})", e);
-            }
-            return new LibraryTextTokenizer(sp, addBos ? sp.BeginningOfSentenceId : null, sp.BeginningOfSentenceToken, maxPositions);
+            var sp = SentencePieceEncoder.Read(Path_(SentencePieceFile));
+            int? spBos = sp.Model.BosId >= 0 ? sp.Model.BosId : configBos;
+            int? bosId = addBos ? spBos : null;
+            return new DecoderTextTokenizer(sp, bosId, bosId is int id && id < sp.Model.VocabSize ? sp.Model.Pieces[id] : null, maxPositions);
         }
 
         (List<KeyValuePair<string, int>> Vocab, List<string> Merges, string? Pattern)? bpe = null;
@@ -70,7 +63,7 @@ public static class FolderTokenizers
             throw new ModelException($"{source}: not a byte-level BPE vocabulary the tokenizer library can read ({e.Message})", e);
         }
         int? bos = addBos ? configBos : null;
-        return new LibraryTextTokenizer(tokenizer, bos, bos is int b ? bpe.Value.Vocab.FirstOrDefault(kv => kv.Value == b).Key : null, maxPositions);
+        return new DecoderTextTokenizer(new ByteLevelBpeEncoder(tokenizer), bos, bos is int b ? bpe.Value.Vocab.FirstOrDefault(kv => kv.Value == b).Key : null, maxPositions);
     }
 
     /// <summary>GPT-2's pre-tokenization: contractions, letters, digits, other symbols, each with an optional leading space.</summary>
