@@ -84,7 +84,7 @@ public sealed class SentencePieceTests(ITestOutputHelper output)
     {
         // The mistral fixture's tokenizer.model is a unigram model with byte fallback: the case Microsoft.ML.Tokenizers
         // 2.0.1 numbers wrongly on its own (ids past the 266-piece vocabulary).
-        var mistral = ModelLoader.Load(Fixtures.Folder("mistral"));
+        using var mistral = ModelLoader.Load(Fixtures.Folder("mistral"));
         var expected = Expected()["../mistral/tokenizer.model"].Single(c => c.Text == "the 🐋 whale");
         var t = mistral.Tokenize("the 🐋 whale");
         Assert.Equal([1, .. expected.Ids], t.Ids);

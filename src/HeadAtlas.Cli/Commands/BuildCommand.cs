@@ -69,7 +69,7 @@ public static class BuildCommand
         var clock = Stopwatch.StartNew();
         if (corpusPath != "demo") CorpusReader.Read(corpusPath); // a bad corpus is reported before the model loads
         Console.Error.WriteLine($"loading model {modelName}");
-        var model = ModelLoader.Load(modelName);
+        using var model = ModelLoader.Load(modelName);
         Console.Error.WriteLine($"model loaded in {clock.Elapsed.TotalSeconds:F1} s");
         if (corpusPath == "demo") corpusPath = DemoCorpus.EnsureFile(model);
         clock.Restart();
