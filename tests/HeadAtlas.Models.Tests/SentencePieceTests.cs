@@ -49,6 +49,59 @@ public sealed class SentencePieceTests(ITestOutputHelper output)
         Assert.True(encoder.Model.ByteFallback ? bytePieces > 50 && unks == 0 : unks > 20);
     }
 
+    [Theory]
+    [InlineData("bpe-bytes.tokenizer.json", "bpe-bytes.model")]
+    [InlineData("bpe-bytes.metaspace.json", "bpe-bytes.model")]
+    [InlineData("bpe-unk.tokenizer.json", "bpe-unk.model")]
+    public void HuggingFaceTokenizerJsonGivesSentencePiecesIds(string file, string sameModelAs)
+    {
+        var encoder = MetaspaceBpeEncoder.TryRead(Path.Combine(SpFolder, file));
+        Assert.NotNull(encoder);
+        int compared = 0;
+        foreach (var c in Expected()[sameModelAs])
+        {
+            // Hugging Face's Metaspace puts no "▁" in front of a text that already starts with a space (SentencePiece does).
+            if (file.Contains("metaspace") && c.Text.StartsWith(' ')) continue;
+            var ids = encoder.Encode(c.Text);
+            Assert.True(c.Ids.SequenceEqual(ids), $"{file}: '{c.Text}' gave [{string.Join(", ", ids)}], SentencePiece gives [{string.Join(", ", c.Ids)}]");
+            compared++;
+        }
+        output.WriteLine($"{file}: {compared} texts equal to SentencePiece's ids");
+        Assert.True(compared >= 50);
+    }
+
+    [Fact]
+    public void TokenizerJsonWithoutByteFallbackOrUnkNamesTheUnknownCharacter()
+    {
+        string path = Path.Combine(SpFolder, "bpe-nounk.tokenizer.json");
+        var encoder = MetaspaceBpeEncoder.TryRead(path)!;
+        var known = Expected()["bpe-unk.model"].Single(c => c.Text == "the whale");
+        Assert.Equal(known.Ids, encoder.Encode("the whale"));
+        var e = Assert.Throws<ModelException>(() => encoder.Encode("the 🐋 whale"));
+        Assert.Contains("'🐋' (U+1F40B)", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void ALlamaFolderWithOnlyTokenizerJsonReadsIt()
+    {
+        // The mistral fixture's weights with the tokenizer.json form of bpe-bytes (vocabulary 360 > the model's 266
+        // rows, so only tokenization is checked here, not a forward pass).
+        string dir = Fixtures.CopyToTemp("mistral");
+        try
+        {
+            File.Delete(Path.Combine(dir, "tokenizer.model"));
+            File.Copy(Path.Combine(SpFolder, "bpe-bytes.tokenizer.json"), Path.Combine(dir, "tokenizer.json"));
+            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{"add_bos_token": false}""");
+            using var model = ModelLoader.Load(dir);
+            var t = model.Tokenize("the 🐋 whale");
+            var expected = Expected()["bpe-bytes.model"].Single(c => c.Text == "the 🐋 whale");
+            Assert.Equal(expected.Ids, t.Ids);
+            Assert.Equal([" the", " ", "<0xF0:🐋>", "<0x9F:🐋>", "<0x90:🐋>", "<0x8B:🐋>", " whal", "e"], t.Tokens);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [Fact]
     public void ByteTokensShowTheCharacterTheySpell()
     {

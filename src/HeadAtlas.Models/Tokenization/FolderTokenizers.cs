@@ -6,8 +6,9 @@ namespace HeadAtlas.Models.Tokenization;
 
 /// <summary>
 /// Finds a decoder's tokenizer in a Hugging Face folder and builds it with Microsoft.ML.Tokenizers:
-/// <c>tokenizer.model</c> (SentencePiece, LLaMA/Mistral), <c>vocab.json</c> + <c>merges.txt</c> (byte-level BPE:
-/// GPT-2, Qwen2), or the byte-level BPE model inside <c>tokenizer.json</c> (LLaMA 3, Qwen2), in that order.
+/// <c>tokenizer.model</c> (SentencePiece, LLaMA/Mistral), then <c>tokenizer.json</c> (a SentencePiece-style BPE with
+/// byte fallback as LLaMA 2 and Mistral ship it, or a byte-level BPE: LLaMA 3, Qwen2), then <c>vocab.json</c> +
+/// <c>merges.txt</c> (byte-level BPE: GPT-2, Qwen2).
 /// </summary>
 public static class FolderTokenizers
 {
@@ -32,6 +33,12 @@ public static class FolderTokenizers
             return new DecoderTextTokenizer(sp, bosId, bosId is int id && id < sp.Model.VocabSize ? sp.Model.Pieces[id] : null, maxPositions);
         }
 
+        if (File.Exists(Path_(TokenizerJson)) && MetaspaceBpeEncoder.TryRead(Path_(TokenizerJson)) is { } spBpe)
+        {
+            int? bosId = addBos ? configBos : null;
+            return new DecoderTextTokenizer(spBpe, bosId, bosId is int id ? spBpe.Piece(id) : null, maxPositions);
+        }
+
         (List<KeyValuePair<string, int>> Vocab, List<string> Merges, string? Pattern)? bpe = null;
         string source;
         if (File.Exists(Path_(TokenizerJson)) && BpeFromTokenizerJson(Path_(TokenizerJson)) is { } fromJson)
@@ -46,7 +53,7 @@ public static class FolderTokenizers
         }
         else
         {
-            throw new ModelException($"{folder}: no tokenizer: expected {SentencePieceFile}, or {VocabJson} + {MergesTxt}, or a byte-level BPE {TokenizerJson}");
+            throw new ModelException($"{folder}: no tokenizer: expected {SentencePieceFile}, or a BPE {TokenizerJson}, or {VocabJson} + {MergesTxt}");
         }
         BpeTokenizer tokenizer;
         try
@@ -82,7 +89,7 @@ public static class FolderTokenizers
         }
     }
 
-    private static List<KeyValuePair<string, int>> ReadVocab(JsonElement vocab, string path, string field)
+    internal static List<KeyValuePair<string, int>> ReadVocab(JsonElement vocab, string path, string field)
     {
         if (vocab.ValueKind != JsonValueKind.Object) throw new ModelException($"{path}: {field} must be an object of token → id");
         var pairs = new List<KeyValuePair<string, int>>();
@@ -93,6 +100,21 @@ public static class FolderTokenizers
             pairs.Add(new(p.Name, id));
         }
         return pairs;
+    }
+
+    /// <summary>tokenizer.json's model.merges: older files hold "a b", newer ones ["a", "b"].</summary>
+    internal static List<string> ReadMerges(JsonElement merges, string path)
+    {
+        if (merges.ValueKind != JsonValueKind.Array) throw new ModelException($"{path}: field 'model.merges' must be an array");
+        var lines = new List<string>();
+        foreach (var m in merges.EnumerateArray())
+        {
+            if (m.ValueKind == JsonValueKind.String) lines.Add(m.GetString()!);
+            else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2
+                     && m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String) lines.Add($"{m[0].GetString()} {m[1].GetString()}");
+            else throw new ModelException($"{path}: a model.merges entry is neither \"a b\" nor [a, b]");
+        }
+        return lines;
     }
 
     private static List<string> ReadMerges(string path) =>
@@ -108,21 +130,13 @@ public static class FolderTokenizers
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
                 throw new ModelException($"{path}: field 'model' is missing");
             string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
-            // SentencePiece-style BPE (LLaMA 2: Metaspace, byte fallback) is not byte-level; it needs tokenizer.model.
+            // SentencePiece-style BPE (LLaMA 2: Metaspace, byte fallback) is read by MetaspaceBpeEncoder instead.
             if (type != "BPE" || !doc.RootElement.TryGetProperty("pre_tokenizer", out var pre) || !pre.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal))
                 return null;
             if (!model.TryGetProperty("vocab", out var vocab)) throw new ModelException($"{path}: field 'model.vocab' is missing");
             if (!model.TryGetProperty("merges", out var merges) || merges.ValueKind != JsonValueKind.Array)
                 throw new ModelException($"{path}: field 'model.merges' is missing");
-            var mergeLines = new List<string>();
-            foreach (var m in merges.EnumerateArray())
-            {
-                // Older files hold "a b"; newer ones ["a", "b"].
-                if (m.ValueKind == JsonValueKind.String) mergeLines.Add(m.GetString()!);
-                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2) mergeLines.Add($"{m[0].GetString()} {m[1].GetString()}");
-                else throw new ModelException($"{path}: a model.merges entry is neither \"a b\" nor [a, b]");
-            }
-            return (ReadVocab(vocab, path, "field 'model.vocab'"), mergeLines, SplitPattern(doc.RootElement));
+            return (ReadVocab(vocab, path, "field 'model.vocab'"), ReadMerges(merges, path), SplitPattern(doc.RootElement));
         }
         catch (JsonException e)
         {

@@ -46,14 +46,10 @@ public sealed class SentencePieceEncoder : IPieceEncoder
         for (int id = 0; id < model.VocabSize; id++)
         {
             if (model.Types[id] != SentencePieceModelFile.PieceType.Byte) continue;
-            string p = model.Pieces[id]; // "<0xF0>"
-            if (p.Length == 6 && p.StartsWith("<0x", StringComparison.Ordinal) && p[5] == '>'
-                && byte.TryParse(p.AsSpan(3, 2), System.Globalization.NumberStyles.HexNumber, null, out byte b))
-            {
-                _byteIds[b] = id;
-                _byteOf[id] = b;
-            }
-            else throw new ModelException($"{source}: piece {id} '{p}' is marked as a byte but is not named <0xXX>");
+            int b = PieceDisplay.ByteOfName(model.Pieces[id]); // "<0xF0>" → 0xF0
+            if (b < 0) throw new ModelException($"{source}: piece {id} '{model.Pieces[id]}' is marked as a byte but is not named <0xXX>");
+            _byteIds[b] = id;
+            _byteOf[id] = b;
         }
     }
 
@@ -97,39 +93,11 @@ public sealed class SentencePieceEncoder : IPieceEncoder
         return true;
     }
 
-    /// <summary>
-    /// A piece shows with "▁" as a space (" the", as GPT-2's " the"); special pieces as named ("&lt;s&gt;", "&lt;unk&gt;").
-    /// A byte piece shows as its name and the character its run of bytes spells, "&lt;0xF0:🐋&gt;" ... "&lt;0x8B:🐋&gt;";
-    /// a byte of an incomplete or invalid sequence, or of an invisible character (tab, newline), as its name alone.
-    /// </summary>
-    public string[] Display(IReadOnlyList<int> ids)
-    {
-        var shown = new string[ids.Count];
-        for (int i = 0; i < ids.Count;)
-        {
-            int id = ids[i];
-            if ((uint)id >= (uint)_model.VocabSize) { shown[i++] = $"<{id}>"; continue; }
-            if (_byteOf[id] < 0)
-            {
-                shown[i++] = _model.Types[id] is SentencePieceModelFile.PieceType.Normal or SentencePieceModelFile.PieceType.UserDefined
-                    ? _model.Pieces[id].Replace('\u2581', ' ')
-                    : _model.Pieces[id];
-                continue;
-            }
-            int end = i; // the run of byte pieces [i, end)
-            while (end < ids.Count && (uint)ids[end] < (uint)_model.VocabSize && _byteOf[ids[end]] >= 0) end++;
-            var run = new byte[end - i];
-            for (int j = i; j < end; j++) run[j - i] = (byte)_byteOf[ids[j]];
-            for (int at = 0; at < run.Length;)
-            {
-                var status = Rune.DecodeFromUtf8(run.AsSpan(at), out Rune rune, out int used);
-                bool visible = status == System.Buffers.OperationStatus.Done && !Rune.IsControl(rune) && !Rune.IsWhiteSpace(rune);
-                for (int k = 0; k < used; k++)
-                    shown[i + at + k] = visible ? $"<0x{run[at + k]:X2}:{rune}>" : $"<0x{run[at + k]:X2}>";
-                at += Math.Max(used, 1);
-            }
-            i = end;
-        }
-        return shown;
-    }
+    /// <summary>Display text as <see cref="PieceDisplay"/> describes; special pieces as named ("&lt;s&gt;", "&lt;unk&gt;").</summary>
+    public string[] Display(IReadOnlyList<int> ids) => PieceDisplay.Show(ids, id =>
+        (uint)id >= (uint)_model.VocabSize ? $"<{id}>"
+        : _model.Types[id] is SentencePieceModelFile.PieceType.Normal or SentencePieceModelFile.PieceType.UserDefined
+            ? _model.Pieces[id].Replace(PieceDisplay.Metaspace, ' ')
+            : _model.Pieces[id],
+        id => (uint)id < (uint)_model.VocabSize ? _byteOf[id] : -1);
 }
