@@ -28,14 +28,26 @@ public static class ImageAtlasBuilder
     public static RunManifest BuildBase(ITransformerModel model, string imageFolder, string runDir, BuildSettings settings,
         bool overwrite = false, IBuildProgress? progress = null, CancellationToken cancel = default)
     {
-        progress ??= SilentProgress.Instance;
-        var vision = model as IImageModel
-            ?? throw new BuildInputException($"model '{model.Info.Name}' ({model.Info.Architecture}) reads text; --images needs a vision transformer (a ViT folder)");
+        CheckModel(model);
         AtlasBuilder.ValidateProjections(settings.Projections);
         var corpus = ImageCorpusReader.Read(imageFolder, cancel); // a bad image is reported before anything on disk is touched
+        return BuildBase(model, corpus, runDir, settings, overwrite, progress, cancel);
+    }
+
+    /// <summary>As above, for a folder already read with <see cref="ImageCorpusReader.Read"/> (the CLI reads it
+    /// before loading the model, so a bad image is reported first).</summary>
+    public static RunManifest BuildBase(ITransformerModel model, ImageCorpus corpus, string runDir, BuildSettings settings,
+        bool overwrite = false, IBuildProgress? progress = null, CancellationToken cancel = default)
+    {
+        progress ??= SilentProgress.Instance;
+        var vision = CheckModel(model);
+        AtlasBuilder.ValidateProjections(settings.Projections);
         return AtlasBuilder.PublishBase(model, ManifestCorpus.ImagesKind, corpus.Sha256, runDir, settings, overwrite,
             partial => WriteBase(vision, corpus, partial, settings, progress, cancel));
     }
+
+    private static IImageModel CheckModel(ITransformerModel model) => model as IImageModel
+        ?? throw new BuildInputException($"model '{model.Info.Name}' ({model.Info.Architecture}) reads text; --images needs a vision transformer (a ViT folder)");
 
     private static RunManifest WriteBase(IImageModel model, ImageCorpus corpus, string dir, BuildSettings settings,
         IBuildProgress progress, CancellationToken cancel)

@@ -75,9 +75,9 @@ public static class BuildCommand
     private static void Run(string modelName, string? corpusPath, string? imageFolder, string runDir, BuildSettings settings, bool overwrite, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
-        // A bad corpus is reported before the model loads (an image folder is read again by the build: cheap next to it).
-        if (imageFolder is not null) ImageCorpusReader.Read(imageFolder, cancel);
-        else if (corpusPath != "demo") CorpusReader.Read(corpusPath!);
+        // A bad corpus is reported before the model loads.
+        var images = imageFolder is null ? null : ImageCorpusReader.Read(imageFolder, cancel);
+        if (images is null && corpusPath != "demo") CorpusReader.Read(corpusPath!);
         Console.Error.WriteLine($"loading model {modelName}");
         using var model = ModelLoader.Load(modelName);
         Console.Error.WriteLine($"model loaded in {clock.Elapsed.TotalSeconds:F1} s");
@@ -87,8 +87,8 @@ public static class BuildCommand
             throw new BuildInputException($"model '{model.Info.Name}' is a vision transformer: give it --images FOLDER (a folder of PNG/JPEG images), not --corpus");
         if (corpusPath == "demo") corpusPath = DemoCorpus.EnsureFile(model);
         clock.Restart();
-        var manifest = ConsoleProgress.Run(p => imageFolder is not null
-            ? ImageAtlasBuilder.BuildBase(model, imageFolder, runDir, settings, overwrite, p, cancel)
+        var manifest = ConsoleProgress.Run(p => images is not null
+            ? ImageAtlasBuilder.BuildBase(model, images, runDir, settings, overwrite, p, cancel)
             : AtlasBuilder.BuildBase(model, corpusPath!, runDir, settings, overwrite, p, cancel));
         double baseSeconds = clock.Elapsed.TotalSeconds;
         string sequences = manifest.Corpus.Kind == ManifestCorpus.ImagesKind ? "images" : "sentences";
