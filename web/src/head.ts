@@ -317,8 +317,9 @@ export class HeadView {
       if (row !== this.hoveredRow || this.tooltip.hidden) { this.hoveredRow = row; this.imageTooltip(t, kind); }
       const { w, h } = this.plot.cssSize;
       const tw = this.tooltip.offsetWidth || TOOLTIP_THUMB + 20, th = this.tooltip.offsetHeight || TOOLTIP_THUMB + 60;
-      this.tooltip.style.left = `${px + 12 + tw > w ? Math.max(0, px - 12 - tw) : px + 12}px`;
-      this.tooltip.style.top = `${py + 12 + th > h ? Math.max(0, py - 12 - th) : py + 12}px`;
+      // Whole pixels, so the thumbnail's pixels land on screen pixels.
+      this.tooltip.style.left = `${Math.round(px + 12 + tw > w ? Math.max(0, px - 12 - tw) : px + 12)}px`;
+      this.tooltip.style.top = `${Math.round(py + 12 + th > h ? Math.max(0, py - 12 - th) : py + 12)}px`;
       return;
     }
     state.hovered = { token: t, kind, text: tokens.text[t], position: tokens.position[t], sentence: tokens.sentence[t] };
