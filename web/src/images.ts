@@ -85,8 +85,8 @@ export function thumbnailFigure(store: ImageStore, image: number, info: ImageInf
   img.width = width;
   img.height = height;
   img.alt = info.path;
-  // Small model inputs (e.g. 16 px) are shown enlarged: keep their pixels sharp so patches stay visible.
-  if (width > info.thumbWidth) img.style.imageRendering = 'pixelated';
+  // Small model inputs (e.g. 16 px) are shown much enlarged: keep their pixels sharp so patches stay visible.
+  if (width >= 2 * info.thumbWidth) img.style.imageRendering = 'pixelated';
   figure.append(img);
   if (outline) {
     const r = store.patchRect(outline.row, outline.col, width, height);
