@@ -160,7 +160,9 @@ public sealed class ImageViewTests(BrowserFixture fx, ImageRunFixture run) : ICl
     /// <summary>A query row (token) of a patch whose point has no neighbour within 12 px; its image, row, column.</summary>
     private async Task<(int Token, TokenInfo Info)> IsolatedPatchQueryAsync(IPage page, List<TokenInfo> tokens, Func<TokenInfo, bool>? where = null)
     {
-        var candidates = Enumerable.Range(0, tokens.Count).Where(t => tokens[t].Position > 0 && (where?.Invoke(tokens[t]) ?? true)).ToArray();
+        // Row ≠ column, so a swap of the two would show.
+        var candidates = Enumerable.Range(0, tokens.Count)
+            .Where(t => tokens[t].Position > 0 && tokens[t].Row != tokens[t].Col && (where?.Invoke(tokens[t]) ?? true)).ToArray();
         int token = await PageHelpers.IsolatedRowAsync(page, candidates, 12);
         Assert.True(token >= 0, "no isolated patch query point");
         return (token, tokens[token]);
@@ -336,8 +338,9 @@ public sealed class ImageViewTests(BrowserFixture fx, ImageRunFixture run) : ICl
             int first = token - info.Position;
             var attention = ArrowFiles.ReadFloatLists(run.RunFile($"heads/L{Layer}_H{Head}/attention.arrow"), "weights");
 
-            // Another patch of the same image: the opposite corner of the grid from the selected one.
-            int row = ImageRun.Rows - 1 - info.Row, col = ImageRun.Cols - 1 - info.Col;
+            // Another patch of the same image, far from the selected one, with row ≠ column.
+            var (row, col) = Enumerable.Range(0, ImageRun.Rows * ImageRun.Cols).Select(i => (R: i / ImageRun.Cols, C: i % ImageRun.Cols))
+                .Where(p => p.R != p.C).OrderByDescending(p => Math.Abs(p.R - info.Row) + Math.Abs(p.C - info.Col)).First();
             await page.Locator($"[data-testid=patch-cell][data-row='{row}'][data-col='{col}']").ClickAsync();
             int chosen = first + 1 + row * ImageRun.Cols + col;
             await WaitSelectedAsync(page, chosen);
