@@ -79,7 +79,7 @@ public static class BuildCommand
         if (imageFolder is not null) ImageCorpusReader.Read(imageFolder, cancel);
         else if (corpusPath != "demo") CorpusReader.Read(corpusPath!);
         Console.Error.WriteLine($"loading model {modelName}");
-        var model = ModelLoader.Load(modelName);
+        using var model = ModelLoader.Load(modelName);
         Console.Error.WriteLine($"model loaded in {clock.Elapsed.TotalSeconds:F1} s");
         if (imageFolder is not null && model is not IImageModel)
             throw new BuildInputException($"--images needs a vision transformer (a ViT folder); model '{model.Info.Name}' ({model.Info.Architecture}) reads text: give it --corpus FILE");

@@ -62,6 +62,7 @@ public sealed class Vit : IImageModel
 
     public IReadOnlyList<Tensor> ForwardImages(IReadOnlyList<Tensor> pixels, IReadOnlyList<HookSet?>? hooks = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         int size = _w.ImageSize, ch = _w.Channels;
         foreach (var px in pixels)
             if (!px.Shape.AsSpan().SequenceEqual([ch, size, size]))
@@ -154,5 +155,15 @@ public sealed class Vit : IImageModel
     {
         for (int r = 0; r < t; r++) bias.CopyTo(y, r * bias.Length);
         w.MultiplyTransposed(x, y, t, accumulate: true);
+    }
+
+    private bool _disposed;
+
+    /// <summary>Releases the memory-mapped weight files; the model cannot run afterwards.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _w.Files?.Dispose();
     }
 }
