@@ -114,6 +114,7 @@ export class HeadView {
     providers.pointScreen = (row) => this.pointScreen(row);
     providers.screenPoints = () => this.screenPoints();
     providers.colorOf = (row) => this.colorOf(row);
+    this.ctx.images?.preload();
     this.ctx.setStatus('loading head…');
     this.loading = true;
     const proj = await loadProjection(info, projection);

@@ -23,6 +23,9 @@ export class ImageStore {
     if (!(rows > 0 && cols > 0)) throw new Error('manifest: an image run needs model.patchRows and model.patchCols > 0');
   }
 
+  /** Starts fetching images.arrow (the head view does, so the first hover's thumbnail comes quickly). */
+  preload() { this.load().catch(() => { /* reported when a thumbnail is asked for */ }); }
+
   private load(): Promise<Table> {
     if (!this.table) {
       this.table = fetchArrow('images.arrow');
