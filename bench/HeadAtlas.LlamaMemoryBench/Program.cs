@@ -18,7 +18,7 @@ if (!File.Exists(Path.Combine(folder, "model.safetensors")))
 Console.WriteLine($"RSS before loading: {Rss("VmRSS"):F2} GiB");
 
 var clock = Stopwatch.StartNew();
-var model = ModelLoader.Load(folder);
+using var model = ModelLoader.Load(folder);
 var info = model.Info;
 Console.WriteLine($"loaded {info.Layers} layers x {info.Heads} heads ({info.KvHeads} kv), d_model {info.DModel} in {clock.Elapsed.TotalSeconds:F1} s; RSS {Rss("VmRSS"):F2} GiB");
 

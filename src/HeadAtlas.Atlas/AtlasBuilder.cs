@@ -30,9 +30,21 @@ public static class AtlasBuilder
         bool overwrite = false, IBuildProgress? progress = null, CancellationToken cancel = default)
     {
         progress ??= SilentProgress.Instance;
-        runDir = RunFolder.Normalize(runDir);
+        if (model is IImageModel)
+            throw new BuildInputException($"model '{model.Info.Name}' is a vision transformer: it reads images, not a text corpus; build it with --images FOLDER");
         ValidateProjections(settings.Projections);
         var corpus = CorpusReader.Read(corpusPath); // corpus errors come before anything on disk is touched
+        return PublishBase(model, ManifestCorpus.TextKind, corpus.Sha256, runDir, settings, overwrite,
+            partial => WriteBase(model, corpus, partial, settings, progress, cancel));
+    }
+
+    /// <summary>What text and image builds share around writing a base: resume an existing run with the same
+    /// inputs, refuse one with others unless <paramref name="overwrite"/>, else write the base into a partial
+    /// folder with <paramref name="writeBase"/> and rename it onto RUN_DIR when whole.</summary>
+    internal static RunManifest PublishBase(ITransformerModel model, string corpusKind, string corpusSha256, string runDir,
+        BuildSettings settings, bool overwrite, Func<string, RunManifest> writeBase)
+    {
+        runDir = RunFolder.Normalize(runDir);
         RunFolder.RemoveStale(runDir);
 
         if (Directory.Exists(runDir))
@@ -40,7 +52,7 @@ public static class AtlasBuilder
             if (File.Exists(Path.Combine(runDir, RunReader.ManifestFile)))
             {
                 var existing = RunReader.ReadManifest(runDir);
-                var differences = Differences(existing, model.Info, corpus.Sha256, settings);
+                var differences = Differences(existing, ModelOf(model), corpusKind, corpusSha256, settings);
                 if (differences.Count == 0 && !overwrite) return existing;
                 if (!overwrite)
                     throw new BuildInputException($"'{runDir}' holds a run built with other inputs ({string.Join("; ", differences)}); " +
@@ -53,7 +65,7 @@ public static class AtlasBuilder
         string partial = RunFolder.NewPartial(runDir);
         try
         {
-            var manifest = WriteBase(model, corpus, partial, settings, progress, cancel);
+            var manifest = writeBase(partial);
             RunFolder.Publish(partial, runDir);
             return manifest;
         }
@@ -74,10 +86,8 @@ public static class AtlasBuilder
     private static RunManifest WriteBase(ITransformerModel model, CorpusFile corpus, string dir, BuildSettings settings,
         IBuildProgress progress, CancellationToken cancel)
     {
-        var info = model.Info;
         var sentences = SelectSentences(model, corpus, settings.MaxTokens, progress, cancel);
         var acts = HeadActivations.Extract(model, sentences, settings.BatchSize, progress, cancel);
-        int n = acts.N;
 
         var rows = new List<SentenceRow>(sentences.Count);
         int first = 0;
@@ -90,6 +100,21 @@ public static class AtlasBuilder
         RunWriter.WriteSentences(Path.Combine(dir, "sentences.arrow"), rows);
         RunWriter.WriteTokens(Path.Combine(dir, "tokens.arrow"), sentences);
 
+        var manifestCorpus = new ManifestCorpus
+        {
+            Kind = ManifestCorpus.TextKind, Source = corpus.Source, Sha256 = corpus.Sha256, Sentences = sentences.Count, Tokens = acts.N,
+            TruncatedSentences = sentences.Where(s => s.Split).Select(s => s.SourceLine).Distinct().Count(),
+        };
+        return WriteHeads(model, acts, manifestCorpus, dir, settings, progress, cancel);
+    }
+
+    /// <summary>The part of a base that text and image runs share, written after sentences.arrow and tokens.arrow:
+    /// every head's qk.arrow, attention.arrow and PCA projections, then manifest.json.</summary>
+    internal static RunManifest WriteHeads(ITransformerModel model, HeadActivations acts, ManifestCorpus corpus, string dir,
+        BuildSettings settings, IBuildProgress progress, CancellationToken cancel)
+    {
+        var info = model.Info;
+        int n = acts.N;
         var heads = new List<ManifestHead>();
         for (int l = 0; l < info.Layers; l++)
             for (int h = 0; h < info.Heads; h++)
@@ -124,12 +149,8 @@ public static class AtlasBuilder
         var manifest = new RunManifest
         {
             CreatedUtc = DateTime.UtcNow,
-            Model = ModelOf(info),
-            Corpus = new ManifestCorpus
-            {
-                Source = corpus.Source, Sha256 = corpus.Sha256, Sentences = sentences.Count, Tokens = n,
-                TruncatedSentences = sentences.Where(s => s.Split).Select(s => s.SourceLine).Distinct().Count(),
-            },
+            Model = ModelOf(model),
+            Corpus = corpus,
             Settings = SettingsOf(settings),
             Projections = settings.Projections.ToList(),
             Heads = heads,
@@ -181,6 +202,13 @@ public static class AtlasBuilder
         DHead = info.DHead, DModel = info.DModel, MaxPositions = info.MaxPositions,
     };
 
+    /// <summary><see cref="ModelOf(ModelInfo)"/> plus a vision model's patch grid.</summary>
+    public static ManifestModel ModelOf(ITransformerModel model)
+    {
+        var m = ModelOf(model.Info);
+        return model is IImageModel vision ? m with { PatchRows = vision.PatchGrid.Rows, PatchCols = vision.PatchGrid.Cols } : m;
+    }
+
     public static ManifestSettings SettingsOf(BuildSettings s) => new()
     {
         Seed = s.Seed, MaxTokens = s.MaxTokens, KeyTranslation = s.KeyTranslation, ScaleMatching = s.ScaleMatching,
@@ -206,17 +234,18 @@ public static class AtlasBuilder
         throw new BuildInputException($"unknown projection '{name}'; expected pca2d, pca3d, tsne2d, tsne3d, umap2d or umap3d");
     }
 
-    private static void ValidateProjections(IReadOnlyList<string> projections)
+    internal static void ValidateProjections(IReadOnlyList<string> projections)
     {
         foreach (var p in projections) ParseProjection(p);
         if (projections.Distinct().Count() != projections.Count) throw new BuildInputException("a projection is listed twice");
     }
 
     /// <summary>What differs between an existing run and the requested build, in words; empty when it can be resumed.</summary>
-    private static List<string> Differences(RunManifest existing, ModelInfo info, string sha256, BuildSettings settings)
+    private static List<string> Differences(RunManifest existing, ManifestModel model, string corpusKind, string sha256, BuildSettings settings)
     {
         var d = new List<string>();
-        if (existing.Model != ModelOf(info)) d.Add($"model {existing.Model.Name} ({existing.Model.Architecture}) vs {info.Name} ({info.Architecture})");
+        if (existing.Model != model) d.Add($"model {existing.Model.Name} ({existing.Model.Architecture}) vs {model.Name} ({model.Architecture})");
+        if (existing.Corpus.Kind != corpusKind) d.Add($"corpus kind {existing.Corpus.Kind} vs {corpusKind}");
         if (existing.Corpus.Sha256 != sha256) d.Add($"corpus {existing.Corpus.Source} (sha256 {existing.Corpus.Sha256[..12]}…) vs a corpus with sha256 {sha256[..12]}…");
         var want = SettingsOf(settings);
         var have = existing.Settings;

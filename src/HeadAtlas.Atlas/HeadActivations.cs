@@ -20,17 +20,15 @@ public sealed class HeadActivations
     private readonly float[][] _k;         // [layer·kvHeads + kvHead] → [N, dHead]
     private readonly float[][] _attention; // [layer·heads + head] → Σ length² floats
 
-    private HeadActivations(ModelInfo info, IReadOnlyList<CorpusSentence> sentences)
+    /// <param name="lengths">Tokens of each sequence, in corpus order.</param>
+    private HeadActivations(ModelInfo info, IReadOnlyList<int> lengths)
     {
         Info = info;
-        N = sentences.Sum(s => s.Tokens.Ids.Length);
+        N = lengths.Sum();
         AttentionOffsets = new int[N + 1];
         int t = 0;
-        foreach (var s in sentences)
-        {
-            int len = s.Tokens.Ids.Length;
+        foreach (int len in lengths)
             for (int p = 0; p < len; p++, t++) AttentionOffsets[t + 1] = AttentionOffsets[t] + len;
-        }
         long attentionFloats = AttentionOffsets[N];
         _q = Enumerable.Range(0, info.Layers * info.Heads).Select(_ => new float[N * info.DHead]).ToArray();
         _k = Enumerable.Range(0, info.Layers * info.KvHeads).Select(_ => new float[N * info.DHead]).ToArray();
@@ -54,35 +52,46 @@ public sealed class HeadActivations
                 prefix + "hook_pattern");                    // [head, q_pos, k_pos]
     }
 
+    /// <summary>Runs a text model over tokenized sentences.</summary>
     public static HeadActivations Extract(ITransformerModel model, IReadOnlyList<CorpusSentence> sentences, int batchSize,
-        IBuildProgress progress, CancellationToken cancel)
+        IBuildProgress progress, CancellationToken cancel) =>
+        Extract(model, sentences.Select(s => s.Tokens.Ids.Length).ToList(), batchSize,
+            (first, hooks) => model.Forward(Enumerable.Range(first, hooks.Count).Select(i => sentences[i].Tokens.Ids).ToList(), hooks),
+            progress, cancel);
+
+    /// <summary>Runs any model over sequences of known lengths, batch by batch, capturing q, k and the pattern.</summary>
+    /// <param name="lengths">Tokens of each sequence, in corpus order.</param>
+    /// <param name="forward">Runs sequences first .. first + hooks.Count − 1 through the model, hooks[i] serving
+    /// sequence first + i (e.g. <see cref="ITransformerModel.Forward"/> or <see cref="IImageModel.ForwardImages"/>).</param>
+    public static HeadActivations Extract(ITransformerModel model, IReadOnlyList<int> lengths, int batchSize,
+        Action<int, IReadOnlyList<HookSet?>> forward, IBuildProgress progress, CancellationToken cancel)
     {
         var info = model.Info;
         if (info.KvHeads <= 0 || info.Heads % info.KvHeads != 0)
             throw new ModelException($"model '{info.Name}': {info.Heads} heads cannot be grouped over {info.KvHeads} key/value heads");
-        var acts = new HeadActivations(info, sentences);
+        var acts = new HeadActivations(info, lengths);
         var names = Enumerable.Range(0, info.Layers).Select(l => HookNamesFor(model, l)).ToArray();
-        var stage = progress.Start("forward pass", sentences.Count);
+        var stage = progress.Start("forward pass", lengths.Count);
         int firstToken = 0;
-        for (int b = 0; b < sentences.Count; b += batchSize)
+        for (int b = 0; b < lengths.Count; b += batchSize)
         {
             cancel.ThrowIfCancellationRequested();
-            var batch = sentences.Skip(b).Take(batchSize).ToList();
-            var hooks = batch.Select(_ =>
+            int count = Math.Min(batchSize, lengths.Count - b);
+            var hooks = Enumerable.Range(0, count).Select(_ =>
             {
                 var h = new HookSet();
                 foreach (var n in names) h.Capture(n.Q, n.K, n.Pattern);
                 return (HookSet?)h;
             }).ToList();
-            model.Forward(batch.Select(s => s.Tokens.Ids).ToList(), hooks);
-            for (int i = 0; i < batch.Count; i++)
+            forward(b, hooks);
+            for (int i = 0; i < count; i++)
             {
-                int len = batch[i].Tokens.Ids.Length;
+                int len = lengths[b + i];
                 for (int l = 0; l < info.Layers; l++)
                     acts.Store(l, firstToken, len, hooks[i]!.Captured, names[l]);
                 firstToken += len;
             }
-            stage.Report(Math.Min(b + batchSize, sentences.Count));
+            stage.Report(b + count);
         }
         stage.Complete();
         return acts;

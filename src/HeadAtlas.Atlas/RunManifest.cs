@@ -49,10 +49,18 @@ public sealed record ManifestModel
     public int DHead { get; init; }
     public int DModel { get; init; }
     public int MaxPositions { get; init; }
+    /// <summary>Patch grid of a vision model's input (its tokens: [CLS], then PatchRows·PatchCols patches row by
+    /// row); 0 and left out of the JSON for text models.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int PatchRows { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int PatchCols { get; init; }
 }
 
 public sealed class ManifestCorpus
 {
+    public const string TextKind = "text", ImagesKind = "images";
+
+    /// <summary>"text" (a corpus file; also what a manifest without it means) or "images" (an image folder).</summary>
+    public string Kind { get; set; } = TextKind;
     public string Source { get; set; } = "";
     public string Sha256 { get; set; } = "";
     public int Sentences { get; set; }

@@ -137,12 +137,16 @@ public static class RunWriter
         return norms;
     }
 
-    private static void WriteBatch(string path, RecordBatch batch) =>
+    internal static void WriteBatch(string path, RecordBatch batch) =>
         WriteAtomically(path, stream =>
         {
             using var writer = new ArrowFileWriter(stream, batch.Schema, leaveOpen: true);
             writer.WriteRecordBatch(batch);
             writer.WriteEnd();
+            // Apache.Arrow frees a built buffer's native memory from a finalizer once nothing holds the array, but
+            // the writer keeps only views of that memory: keep the batch alive until its bytes are written.
+            // (One ViT-B build failed here with "IOException: Bad address" — memory freed mid-write, suspected.)
+            GC.KeepAlive(batch);
         });
 
     /// <summary>Writes to "{path}.tmp", flushes to disk, then renames onto <paramref name="path"/>.</summary>
@@ -165,12 +169,12 @@ public static class RunWriter
         }
     }
 
-    private static Field Field(string name, IArrowType type) => new(name, type, nullable: false);
+    internal static Field Field(string name, IArrowType type) => new(name, type, nullable: false);
 
-    private static Int32Array Ints(IEnumerable<int> values) => new Int32Array.Builder().AppendRange(values).Build();
+    internal static Int32Array Ints(IEnumerable<int> values) => new Int32Array.Builder().AppendRange(values).Build();
 
-    private static BooleanArray Bools(IEnumerable<bool> values) => new BooleanArray.Builder().AppendRange(values).Build();
+    internal static BooleanArray Bools(IEnumerable<bool> values) => new BooleanArray.Builder().AppendRange(values).Build();
 
-    private static FloatArray Floats(ReadOnlySpan<float> values) =>
+    internal static FloatArray Floats(ReadOnlySpan<float> values) =>
         new(new ArrowBuffer.Builder<float>(values.Length).Append(values).Build(), ArrowBuffer.Empty, values.Length, 0, 0);
 }

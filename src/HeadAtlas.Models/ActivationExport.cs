@@ -5,7 +5,8 @@ namespace HeadAtlas.Models;
 /// <summary>
 /// Runs a model on one text and writes the chosen hooks' activations as JSON:
 /// <c>{"model": ..., "tokens": [str...], "ids": [int...], "truncated": bool,
-/// "activations": {"HOOK": {"shape": [...], "data": [floats, row-major]}}}</c>.
+/// "activations": {"HOOK": {"shape": [...], "data": [floats, row-major]}}}</c>. In <c>hook_attn_scores</c> of a causal
+/// model, a masked entry (a key after the query, or outside a sliding window: −∞ in the tensor) is <c>null</c>.
 /// Behind the CLI's <c>activations</c> command.
 /// </summary>
 public static class ActivationExport
@@ -33,16 +34,45 @@ public static class ActivationExport
     {
         CheckHooks(model, hooks);
         var tokens = model.Tokenize(text);
+        return (tokens, Capture(model, tokens, hooks));
+    }
+
+    /// <summary>Runs <paramref name="model"/> on tokens already made and returns the captured hooks.</summary>
+    public static IReadOnlyDictionary<string, Tensors.Tensor> Capture(ITransformerModel model, TokenizedText tokens, IReadOnlyList<string> hooks)
+    {
+        CheckHooks(model, hooks);
         var set = new HookSet().Capture(hooks);
         model.Forward([tokens.Ids], [set]);
-        return (tokens, set.Captured);
+        return set.Captured;
     }
 
     /// <summary>Writes the JSON to <paramref name="outPath"/> through a temporary file, so a failure leaves no partial file.</summary>
     public static void Write(ITransformerModel model, string text, IReadOnlyList<string> hooks, string outPath)
     {
-        var (tokens, activations) = Capture(model, text, hooks);
+        CheckHooks(model, hooks);
+        Write(model, model.Tokenize(text), hooks, outPath);
+    }
+
+    /// <summary>As <see cref="Write(ITransformerModel, string, IReadOnlyList{string}, string)"/>, for tokens already made.</summary>
+    public static void Write(ITransformerModel model, TokenizedText tokens, IReadOnlyList<string> hooks, string outPath)
+    {
+        var activations = Capture(model, tokens, hooks);
         WriteJson(outPath, model.Info.Name, imagePath: null, tokens.Tokens, tokens.Ids, tokens.Truncated, hooks, activations);
+    }
+
+    /// <summary>Hooks whose −∞ entries are masked positions, written as null.</summary>
+    public const string MaskableHook = "hook_attn_scores";
+
+    /// <summary>"[h, q, k]" of flat element <paramref name="flat"/> of a row-major tensor.</summary>
+    private static string Index(int[] shape, int flat)
+    {
+        var index = new int[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            index[d] = flat % shape[d];
+            flat /= shape[d];
+        }
+        return $"[{string.Join(", ", index)}]";
     }
 
     /// <summary>The one writer of the activations JSON (text and image inputs), through a temporary file then rename.
@@ -77,10 +107,17 @@ public static class ActivationExport
                     foreach (int d in tensor.Shape) json.WriteNumberValue(d);
                     json.WriteEndArray();
                     json.WriteStartArray("data");
-                    foreach (float v in tensor.Data)
+                    // A causal model's masked attention scores are −∞ (TransformerLens's convention); JSON has no −∞,
+                    // so they are written as null. Any other non-finite value means a broken model or input.
+                    bool maskable = hook.EndsWith(MaskableHook, StringComparison.Ordinal);
+                    var data = tensor.Data;
+                    for (int i = 0; i < data.Length; i++)
                     {
-                        if (!float.IsFinite(v)) throw new ModelException($"hook '{hook}' holds a non-finite value ({v}), which JSON cannot carry");
-                        json.WriteNumberValue(v); // shortest text that reads back as the same float
+                        float v = data[i];
+                        if (float.IsFinite(v)) json.WriteNumberValue(v); // shortest text that reads back as the same float
+                        else if (maskable && float.IsNegativeInfinity(v)) json.WriteNullValue();
+                        else throw new ModelException(
+                            $"hook '{hook}' holds {v} at {Index(tensor.Shape, i)}, which JSON cannot carry: the model gives non-finite activations for this input (check its weights)");
                     }
                     json.WriteEndArray();
                     json.WriteEndObject();

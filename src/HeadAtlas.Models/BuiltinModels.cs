@@ -40,6 +40,6 @@ public static class BuiltinModels
         var weights = BertOnnxLoader.Load(graph);
         using var vocab = MiniLmResources.OpenVocab();
         var tokenizer = BertTextTokenizer.FromVocab(vocab, MiniLmResources.VocabResource, lowerCase: true, weights.MaxPositions);
-        return new Bert(MiniLm, weights, tokenizer);
+        return new Bert(MiniLm, weights, tokenizer) { SharedByProcess = true };
     }
 }

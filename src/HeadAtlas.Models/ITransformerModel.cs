@@ -3,7 +3,12 @@ using HeadAtlas.Tensors;
 namespace HeadAtlas.Models;
 
 /// <summary>A transformer HeadAtlas can run and look inside. One implementation per architecture.</summary>
-public interface ITransformerModel
+/// <remarks>
+/// Dispose releases the weight files a folder model keeps memory-mapped; afterwards <see cref="Tokenize"/> and
+/// <see cref="Forward"/> throw <see cref="ObjectDisposedException"/>. Do not dispose while a forward pass runs.
+/// Built-in models are shared by the whole process: disposing one does nothing.
+/// </remarks>
+public interface ITransformerModel : IDisposable
 {
     ModelInfo Info { get; }
 

@@ -18,7 +18,7 @@ public static class ModelLoader
     public static string FolderRequirements =>
         "a Hugging Face model folder holding config.json (model_type " + string.Join(", ", FolderModelTypes) + "), " +
         "model.safetensors or model.safetensors.index.json with its shards (F32, F16 or BF16), and the tokenizer: " +
-        "vocab.txt (bert), vocab.json + merges.txt (gpt2, qwen2), tokenizer.model (llama, mistral) or a byte-level BPE tokenizer.json; " +
+        "vocab.txt (bert), vocab.json + merges.txt (gpt2, qwen2), tokenizer.model (llama, mistral) or tokenizer.json (BPE: byte-level, or SentencePiece-style with byte fallback); " +
         "a vit folder holds preprocessor_config.json instead of a tokenizer";
 
     public static ITransformerModel Load(string nameOrPath)

@@ -92,7 +92,31 @@ public sealed partial class ServedRun
             ready[head.Key] = new JsonArray(ordered.Select(p => (JsonNode)JsonValue.Create(p)!).ToArray());
         }
         manifest["ready"] = ready;
+        manifest["metrics"] = ReadMetrics();
         return manifest;
+    }
+
+    /// <summary>Every head's metrics.json as stored (e.g. {"faithfulness": {"pca2d": 0.41}}), by head key; heads
+    /// without one (yet) are left out. The explorer reads faithfulness here: one request for all heads, re-read at
+    /// every manifest poll, and no 404 for a head whose first projection is still being measured.</summary>
+    private JsonObject ReadMetrics()
+    {
+        var metrics = new JsonObject();
+        foreach (var head in Heads)
+        {
+            var path = Path.Combine(Root, head.Dir, "metrics.json");
+            if (!File.Exists(path)) continue;
+            try
+            {
+                if (JsonNode.Parse(File.ReadAllText(path)) is JsonObject table) metrics[head.Key] = table;
+            }
+            catch (Exception e) when (e is JsonException or IOException)
+            {
+                // Written by rename, so never half-written; a file removed or replaced between the two calls
+                // just waits for the next poll.
+            }
+        }
+        return metrics;
     }
 
     /// <summary>

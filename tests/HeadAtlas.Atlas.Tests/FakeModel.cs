@@ -27,6 +27,8 @@ public sealed class FakeModel : ITransformerModel
     public Action<int>? BeforeForward { get; set; }
     public int ForwardCalls { get; private set; }
 
+    public void Dispose() { } // holds no files
+
     public TokenizedText Tokenize(string text)
     {
         var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);

@@ -15,7 +15,7 @@ public class RopeModelBuildTests
         using var dir = new TempDir();
         string corpus = dir.Write("c.txt", "the whale\nthe white whale the\na whale, the whale!\n");
         string run = dir.File("run");
-        var model = ModelLoader.Load(Path.Combine(Repo.Root, "tests", "fixtures", "llama"));
+        using var model = ModelLoader.Load(Path.Combine(Repo.Root, "tests", "fixtures", "llama"));
         var m = AtlasBuilder.BuildBase(model, corpus, run, new BuildSettings { Projections = ["pca2d"] });
         Assert.Equal((2, 4, 2), (m.Model.Layers, m.Model.Heads, m.Model.KvHeads));
 

@@ -51,6 +51,23 @@ public sealed class ServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManifestCarriesEveryHeadsMetricsAsStoredNow()
+    {
+        // No metrics.json anywhere: an empty table.
+        var m = JsonDocument.Parse(await _http.GetStringAsync("api/manifest")).RootElement;
+        Assert.Empty(m.GetProperty("metrics").EnumerateObject());
+
+        // One head measured: its file's content appears at the next request, the other heads stay absent.
+        File.WriteAllText(Path.Combine(_dir, "heads/L2_H3/metrics.json"), "{\"faithfulness\": {\"pca2d\": 0.412345, \"tsne2d\": null}}");
+        m = JsonDocument.Parse(await _http.GetStringAsync("api/manifest")).RootElement;
+        var metrics = m.GetProperty("metrics");
+        Assert.Equal(["L2_H3"], metrics.EnumerateObject().Select(p => p.Name));
+        var f = metrics.GetProperty("L2_H3").GetProperty("faithfulness");
+        Assert.Equal(0.412345, f.GetProperty("pca2d").GetDouble());
+        Assert.Equal(JsonValueKind.Null, f.GetProperty("tsne2d").ValueKind);
+    }
+
+    [Fact]
     public async Task FilesAreServedAsTheyAreOnDisk()
     {
         var r = await _http.GetAsync("api/file/heads/L2_H3/pca2d.arrow");

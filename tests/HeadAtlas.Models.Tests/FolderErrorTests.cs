@@ -93,7 +93,7 @@ public sealed class OnnxFileTests
             Assert.Contains("vocab.txt", e.Message);
             using (var vocab = MiniLmResources.OpenVocab())
             using (var file = File.Create(Path.Combine(dir, "vocab.txt"))) vocab.CopyTo(file);
-            var model = ModelLoader.Load(onnx);
+            using var model = ModelLoader.Load(onnx);
             var builtin = BuiltinModels.Load("minilm");
             var ids = builtin.Tokenize("Call me Ishmael.").Ids;
             Assert.Equal(ids, model.Tokenize("Call me Ishmael.").Ids);

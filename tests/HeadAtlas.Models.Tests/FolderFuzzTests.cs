@@ -61,7 +61,7 @@ public sealed class FolderFuzzTests
             long before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
-                var model = ModelLoader.LoadFolder(dir);
+                using var model = ModelLoader.LoadFolder(dir);
                 model.Forward([ids], [new HookSet().Capture("blocks.0.attn.hook_pattern")]);
                 return (Loaded: true, Allocated: GC.GetAllocatedBytesForCurrentThread() - before);
             }

@@ -19,7 +19,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [MemberData(nameof(Fixtures_))]
     public void HooksMatchPyTorch(string fixture, string architecture)
     {
-        var model = ModelLoader.Load(Fixtures.Folder(fixture));
+        using var model = ModelLoader.Load(Fixtures.Folder(fixture));
         Assert.Equal(architecture, model.Info.Architecture);
         var reference = Fixtures.Load(fixture);
         var hooks = new HookSet().Capture(reference.Hooks.Keys);
@@ -42,7 +42,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [InlineData("mistral")]
     public void NoQueryAttendsToALaterKey(string fixture)
     {
-        var model = ModelLoader.Load(Fixtures.Folder(fixture));
+        using var model = ModelLoader.Load(Fixtures.Folder(fixture));
         var ids = Fixtures.Load(fixture).Ids;
         var hooks = new HookSet(captureAll: true);
         model.Forward([ids], [hooks]);
@@ -64,7 +64,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [Fact]
     public void SlidingWindowHidesKeysOutsideIt()
     {
-        var model = ModelLoader.Load(Fixtures.Folder("mistral")); // sliding_window 5
+        using var model = ModelLoader.Load(Fixtures.Folder("mistral")); // sliding_window 5
         var ids = Fixtures.Load("mistral").Ids;
         var hooks = new HookSet().Capture("blocks.0.attn.hook_pattern");
         model.Forward([ids], [hooks]);
@@ -81,7 +81,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [Fact]
     public void GroupedQueryAttentionKeepsOneKeyPerGroup()
     {
-        var model = ModelLoader.Load(Fixtures.Folder("llama")); // 4 query heads over 2 key/value heads
+        using var model = ModelLoader.Load(Fixtures.Folder("llama")); // 4 query heads over 2 key/value heads
         Assert.Equal((4, 2), (model.Info.Heads, model.Info.KvHeads));
         var ids = Fixtures.Load("llama").Ids;
         int n = ids.Length, dh = model.Info.DHead;
@@ -117,7 +117,11 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     public void HalfPrecisionWeightsGiveTheF32ActivationsWithinRounding(string f32, string half, float epsilon)
     {
         var ids = Fixtures.Load(f32).Ids;
-        Tensor Final(string fixture) => ModelLoader.Load(Fixtures.Folder(fixture)).Forward([ids])[0]; // [pos, d_model]
+        Tensor Final(string fixture)
+        {
+            using var model = ModelLoader.Load(Fixtures.Folder(fixture));
+            return model.Forward([ids])[0]; // [pos, d_model]
+        }
         var a = Final(f32);
         var b = Final(half);
         float scale = a.Data.Max(Math.Abs);
@@ -131,19 +135,19 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [Fact]
     public void ByteLevelBpeTokenizerReadsVocabAndMerges()
     {
-        var gpt2 = ModelLoader.Load(Fixtures.Folder("gpt2"));
+        using var gpt2 = ModelLoader.Load(Fixtures.Folder("gpt2"));
         var t = gpt2.Tokenize(" the whale");
         Assert.Equal([258, 263], t.Ids); // "Ġthe", "Ġwhale" after the fixture's merges
         Assert.Equal([" the", " whale"], t.Tokens);
         Assert.All(t.IsSpecial, Assert.False);
 
-        var llama = ModelLoader.Load(Fixtures.Folder("llama")); // add_bos_token: true, bos_token_id 264 ("<s>")
+        using var llama = ModelLoader.Load(Fixtures.Folder("llama")); // add_bos_token: true, bos_token_id 264 ("<s>")
         var u = llama.Tokenize(" the whale");
         Assert.Equal([264, 258, 263], u.Ids);
         Assert.True(u.IsSpecial[0]);
         Assert.Equal("<s>", u.Tokens[0]);
 
-        var qwen = ModelLoader.Load(Fixtures.Folder("qwen2")); // add_bos_token: false
+        using var qwen = ModelLoader.Load(Fixtures.Folder("qwen2")); // add_bos_token: false
         Assert.Equal([258, 263], qwen.Tokenize(" the whale").Ids);
     }
 
@@ -151,7 +155,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     public void SentencePieceTokenizerReadsTokenizerModel()
     {
         // The mistral fixture's tokenizer.model: unigram pieces "▁the" = 259, "▁whale" = 260, <s> = 1, bytes 3..258.
-        var mistral = ModelLoader.Load(Fixtures.Folder("mistral"));
+        using var mistral = ModelLoader.Load(Fixtures.Folder("mistral"));
         var t = mistral.Tokenize("the whale");
         Assert.Equal([1, 259, 260], t.Ids);
         Assert.Equal([true, false, false], t.IsSpecial);
@@ -161,7 +165,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [Fact]
     public void TokenizerTruncatesToThePositions()
     {
-        var gpt2 = ModelLoader.Load(Fixtures.Folder("gpt2")); // n_positions 24
+        using var gpt2 = ModelLoader.Load(Fixtures.Folder("gpt2")); // n_positions 24
         var t = gpt2.Tokenize(string.Concat(Enumerable.Repeat(" the", 40)));
         Assert.True(t.Truncated);
         Assert.Equal(24, t.Ids.Length);
@@ -171,7 +175,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [Fact]
     public void WordPieceTokenizerReadsVocabTxt()
     {
-        var bert = ModelLoader.Load(Fixtures.Folder("bert"));
+        using var bert = ModelLoader.Load(Fixtures.Folder("bert"));
         var t = bert.Tokenize("The white whale. Call me Ishmael");
         Assert.Equal([2, 5, 7, 6, 14, 9, 10, 11, 12, 3], t.Ids);
     }
@@ -179,7 +183,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [Fact]
     public void BatchedSequencesMatchSingleRuns()
     {
-        var model = ModelLoader.Load(Fixtures.Folder("qwen2"));
+        using var model = ModelLoader.Load(Fixtures.Folder("qwen2"));
         var ids = Fixtures.Load("qwen2").Ids;
         int[] shorter = ids[..6];
         var both = model.Forward([ids, shorter]);
@@ -190,7 +194,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [Fact]
     public void EveryHookHasItsDocumentedShape()
     {
-        var model = ModelLoader.Load(Fixtures.Folder("llama"));
+        using var model = ModelLoader.Load(Fixtures.Folder("llama"));
         var info = model.Info;
         var ids = Fixtures.Load("llama").Ids;
         int n = ids.Length;
@@ -214,7 +218,7 @@ public sealed class FolderModelTests(ITestOutputHelper output)
     [Fact]
     public void OverridingAHookChangesTheOutput()
     {
-        var model = ModelLoader.Load(Fixtures.Folder("gpt2"));
+        using var model = ModelLoader.Load(Fixtures.Folder("gpt2"));
         var ids = Fixtures.Load("gpt2").Ids;
         var plain = model.Forward([ids])[0];
         var zeroed = new HookSet().Override("blocks.0.attn.hook_z", z => new Tensor(z.Shape));

@@ -10,7 +10,7 @@ public sealed class VitTests(ITestOutputHelper output)
     [Fact]
     public void ImageAndHooksMatchPyTorch()
     {
-        var model = Load();
+        using var model = Load();
         Assert.Equal(("vit", 17), (model.Info.Architecture, model.Info.MaxPositions));
         var reference = Fixtures.Load("vit");
         var image = model.LoadImage(Path.Combine(Fixtures.Folder("vit"), "image.png"));
@@ -37,7 +37,7 @@ public sealed class VitTests(ITestOutputHelper output)
     [Fact]
     public void TextAndBadImagesAreRefused()
     {
-        var model = Load();
+        using var model = Load();
         Assert.Contains("vision model", Assert.Throws<ModelException>(() => model.Tokenize("hello")).Message);
         string bad = Path.Combine(Path.GetTempPath(), $"headatlas-bad-{Guid.NewGuid():N}.png");
         File.WriteAllBytes(bad, [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);

@@ -4,13 +4,28 @@ import { tableFromIPC, type Table } from 'apache-arrow';
 export interface HeadInfo { layer: number; head: number; kvHead?: number; dir: string }
 
 export interface Manifest {
-  model: { name: string; layers: number; heads: number; dHead: number };
-  corpus: { sentences: number; tokens: number };
+  /** patchRows / patchCols: the patch grid of a vision model's input (image runs only) */
+  model: { name: string; layers: number; heads: number; dHead: number; patchRows?: number; patchCols?: number };
+  /** kind: "images" for image runs; absent or "text" for text runs */
+  corpus: { sentences: number; tokens: number; kind?: string };
   projections: string[];
   heads: HeadInfo[];
   /** per head key "L{l}_H{h}": projection files present now */
   ready: Record<string, string[]>;
+  /** per head key: its metrics.json as stored now (server addition; heads without one are absent) */
+  metrics?: Record<string, { faithfulness?: Record<string, number | null> }>;
 }
+
+/** An image run (manifest corpus.kind "images"): one "sentence" per image, tokens [CLS] then patches row by row. */
+export const isImageRun = (m: Manifest) => m.corpus.kind === 'images';
+
+/** faithfulness[projection] of a head: a number, null (measured, but no query qualified) or undefined (unknown). */
+export function faithfulnessOf(m: Manifest, key: string, projection: string): number | null | undefined {
+  return m.metrics?.[key]?.faithfulness?.[projection];
+}
+
+/** How the explorer writes a faithfulness value: two decimals, "—" when unknown or undefined. */
+export const formatFaithfulness = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : '—');
 
 export interface SentenceAttention { sentence: number; tokens: string[]; weights: number[][] }
 

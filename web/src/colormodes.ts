@@ -3,19 +3,31 @@
 import type { Norms, Tokens } from './data';
 import { KEY, QUERY, keyRamp, queryRamp, type RGBA } from './colors';
 
-export type ColorMode = 'kind' | 'position' | 'token' | 'sentence' | 'norm' | 'flag';
+export type ColorMode = 'kind' | 'position' | 'token' | 'sentence' | 'norm' | 'flag'
+  | 'patchColor' | 'hue' | 'brightness' | 'patchRow' | 'patchCol';
 
-export const COLOR_MODES: { id: ColorMode; label: string }[] = [
-  { id: 'kind', label: 'query / key' },
-  { id: 'position', label: 'position' },
-  { id: 'token', label: 'token' },
-  { id: 'sentence', label: 'sentence' },
-  { id: 'norm', label: 'q / k norm' },
-  { id: 'flag', label: 'special / punctuation' },
+/** Every mode, with the run kinds it applies to (text modes need words; image modes need tokens.arrow's patch columns). */
+export const COLOR_MODES: { id: ColorMode; label: string; imageLabel?: string; kinds: ('text' | 'images')[] }[] = [
+  { id: 'kind', label: 'query / key', kinds: ['text', 'images'] },
+  { id: 'position', label: 'position', kinds: ['text', 'images'] },
+  { id: 'patchColor', label: 'patch colour', kinds: ['images'] },
+  { id: 'hue', label: 'hue', kinds: ['images'] },
+  { id: 'brightness', label: 'brightness', kinds: ['images'] },
+  { id: 'patchRow', label: 'patch row', kinds: ['images'] },
+  { id: 'patchCol', label: 'patch column', kinds: ['images'] },
+  { id: 'token', label: 'token', kinds: ['text'] },
+  { id: 'sentence', label: 'sentence', imageLabel: 'image', kinds: ['text', 'images'] },
+  { id: 'norm', label: 'q / k norm', kinds: ['text', 'images'] },
+  { id: 'flag', label: 'special / punctuation', kinds: ['text'] },
 ];
 
+/** The modes offered for a run of this kind, with their labels there. */
+export const colorModesFor = (kind: 'text' | 'images') => COLOR_MODES
+  .filter((m) => m.kinds.includes(kind))
+  .map((m) => ({ id: m.id, label: kind === 'images' ? m.imageLabel ?? m.label : m.label }));
+
 /** One line of the legend: a swatch (or a light → dark gradient) and what it stands for. */
-export interface LegendEntry { label: string; color?: RGBA; gradient?: [RGBA, RGBA] }
+export interface LegendEntry { label: string; color?: RGBA; gradient?: RGBA[] } // gradient: 2 or more stops, left → right
 
 export interface Coloring { colors: Uint8Array; legend: LegendEntry[]; note?: string } // colors: [2N, rgba]
 
@@ -38,7 +50,7 @@ function fnv1a(text: string): number {
 }
 
 /** HSL (h in degrees, s and l 0..1) to RGBA bytes. */
-function hsl(h: number, s: number, l: number): RGBA {
+export function hsl(h: number, s: number, l: number): RGBA {
   const k = (n: number) => (n + h / 30) % 12, a = s * Math.min(l, 1 - l);
   const f = (n: number) => Math.round(255 * (l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1))));
   return [f(0), f(8), f(4), 255];
@@ -64,6 +76,7 @@ export function colorRows(mode: ColorMode, tokens: Tokens, norms: Norms | null):
   const n = tokens.count;
   const colors = new Uint8Array(2 * n * 4);
   const put = (row: number, c: RGBA) => { colors[4 * row] = c[0]; colors[4 * row + 1] = c[1]; colors[4 * row + 2] = c[2]; colors[4 * row + 3] = 255; };
+  const unit = tokens.patches ? 'image' : 'sentence';
 
   switch (mode) {
     case 'kind':
@@ -75,8 +88,8 @@ export function colorRows(mode: ColorMode, tokens: Tokens, norms: Norms | null):
       return {
         colors,
         legend: [
-          { label: 'query: first → last token of its sentence', gradient: [queryRamp(0), queryRamp(1)] },
-          { label: 'key: first → last token of its sentence', gradient: [keyRamp(0), keyRamp(1)] },
+          { label: `query: first → last token of its ${unit}`, gradient: [queryRamp(0), queryRamp(1)] },
+          { label: `key: first → last token of its ${unit}`, gradient: [keyRamp(0), keyRamp(1)] },
         ],
       };
 
@@ -101,7 +114,7 @@ export function colorRows(mode: ColorMode, tokens: Tokens, norms: Norms | null):
       return {
         colors,
         legend: PALETTE.slice(0, Math.min(sentences, PALETTE.length)).map((c, s) => ({
-          label: sentences > PALETTE.length ? `sentence ${s}, ${s + PALETTE.length}, …` : `sentence ${s}`, color: c,
+          label: sentences > PALETTE.length ? `${unit} ${s}, ${s + PALETTE.length}, …` : `${unit} ${s}`, color: c,
         })),
         note: 'queries and keys alike',
       };
@@ -142,5 +155,83 @@ export function colorRows(mode: ColorMode, tokens: Tokens, norms: Norms | null):
         ],
       };
     }
+
+    case 'patchColor': {
+      const p = patchesOf(tokens, mode);
+      for (let t = 0; t < n; t++) { const c: RGBA = [255 * p.r[t], 255 * p.g[t], 255 * p.b[t], 255]; put(t, c); put(n + t, c); }
+      return {
+        colors, legend: [],
+        note: 'each point in its patch\'s mean colour (as the model sees the image); [CLS]: the whole image\'s; queries and keys alike',
+      };
+    }
+
+    case 'hue': {
+      const p = patchesOf(tokens, mode);
+      let grey = 0;
+      for (let t = 0; t < n; t++) {
+        const low = p.saturation[t] < MIN_SATURATION;
+        grey += +low;
+        const c = low ? GREY : hueColor(p.hue[t]);
+        put(t, c); put(n + t, c);
+      }
+      return {
+        colors,
+        legend: [
+          { label: 'hue 0 → 1 (red, yellow, green, cyan, blue, magenta, red)', gradient: [0, 1, 2, 3, 4, 5, 6].map((i) => hueColor(i / 6)) },
+          { label: `saturation < ${MIN_SATURATION}: no clear hue (${grey})`, color: GREY },
+        ],
+        note: 'hue of the patch\'s mean colour, on a cyclic colour wheel; queries and keys alike',
+      };
+    }
+
+    case 'brightness': {
+      const p = patchesOf(tokens, mode);
+      for (let t = 0; t < n; t++) { const c = greyRamp(p.brightness[t]); put(t, c); put(n + t, c); }
+      return {
+        colors,
+        legend: [{ label: 'brightness 0 → 1 (mean luma of the patch)', gradient: [greyRamp(0), greyRamp(1)] }],
+        note: 'queries and keys alike',
+      };
+    }
+
+    case 'patchRow':
+    case 'patchCol': {
+      const p = patchesOf(tokens, mode);
+      const index = mode === 'patchRow' ? p.row : p.col, what = mode === 'patchRow' ? 'row' : 'column';
+      let count = 1;
+      for (const v of index) count = Math.max(count, v + 1);
+      const last = Math.max(count - 1, 1);
+      for (let t = 0; t < n; t++) {
+        if (index[t] < 0) { put(t, SPECIAL); put(n + t, SPECIAL); continue; }
+        put(t, queryRamp(index[t] / last)); put(n + t, keyRamp(index[t] / last));
+      }
+      const ends = mode === 'patchRow' ? ['top', 'bottom'] : ['left', 'right'];
+      return {
+        colors,
+        legend: [
+          { label: `query: ${what} 0 (${ends[0]}) → ${count - 1} (${ends[1]})`, gradient: [queryRamp(0), queryRamp(1)] },
+          { label: `key: ${what} 0 (${ends[0]}) → ${count - 1} (${ends[1]})`, gradient: [keyRamp(0), keyRamp(1)] },
+          { label: '[CLS]', color: SPECIAL },
+        ],
+      };
+    }
   }
+}
+
+/** Below this HSV saturation a patch has no clear hue (its hue is noise, or 0 by convention): drawn grey. */
+export const MIN_SATURATION = 0.1;
+export const GREY: RGBA = [150, 150, 150, 255];
+
+/** The cyclic hue wheel (hue 0..1, 0 and 1 both red), fully saturated, mid lightness. */
+export const hueColor = (hue: number): RGBA => hsl(360 * (((hue % 1) + 1) % 1), 0.9, 0.5);
+
+/** Brightness 0 → near black, 1 → light grey (pure white would vanish on the white background). */
+export const greyRamp = (v: number): RGBA => {
+  const g = 20 + 200 * Math.min(1, Math.max(0, v));
+  return [g, g, g, 255];
+};
+
+function patchesOf(tokens: Tokens, mode: ColorMode) {
+  if (!tokens.patches) throw new Error(`color by ${mode} needs an image run (tokens.arrow has no patch columns)`);
+  return tokens.patches;
 }

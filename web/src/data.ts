@@ -11,6 +11,19 @@ export interface Tokens {
   firstTokenOfSentence: Int32Array; // [sentences]
   isSpecial: Uint8Array;        // [N] 1 = added by the tokenizer
   isPunct: Uint8Array;          // [N] 1 = every character is punctuation
+  /** image runs only (tokens.arrow's extra columns); null for text runs */
+  patches: PatchColumns | null;
+}
+
+/** Per token of an image run: which image and patch, and the patch's mean colour (docs/run-format.md). */
+export interface PatchColumns {
+  image: Int32Array;            // [N] image id (= sentence)
+  row: Int32Array;              // [N] patch row from 0 (top), −1 for [CLS]
+  col: Int32Array;              // [N] patch column from 0 (left), −1 for [CLS]
+  r: Float32Array; g: Float32Array; b: Float32Array; // [N] mean colour 0..1 ([CLS]: the whole image's)
+  hue: Float32Array;            // [N] HSV hue 0..1 (0 red, 1/3 green, 2/3 blue); 0 when saturation is 0
+  saturation: Float32Array;     // [N] 0..1
+  brightness: Float32Array;     // [N] mean luma 0..1
 }
 
 /** 2N points: rows 0..N-1 queries of tokens 0..N-1, rows N..2N-1 their keys; z only for 3D projections. */
@@ -46,6 +59,17 @@ export async function loadTokens(): Promise<Tokens> {
     firstTokenOfSentence: i32(s.getChild('first_token'), 'first_token'),
     isSpecial: bools(t.getChild('is_special'), 'is_special'),
     isPunct: bools(t.getChild('is_punct'), 'is_punct'),
+    patches: t.getChild('patch_row') ? {
+      image: i32(t.getChild('image'), 'tokens.arrow: image'),
+      row: i32(t.getChild('patch_row'), 'tokens.arrow: patch_row'),
+      col: i32(t.getChild('patch_col'), 'tokens.arrow: patch_col'),
+      r: f32(t.getChild('color_r'), 'tokens.arrow: color_r'),
+      g: f32(t.getChild('color_g'), 'tokens.arrow: color_g'),
+      b: f32(t.getChild('color_b'), 'tokens.arrow: color_b'),
+      hue: f32(t.getChild('hue'), 'tokens.arrow: hue'),
+      saturation: f32(t.getChild('saturation'), 'tokens.arrow: saturation'),
+      brightness: f32(t.getChild('brightness'), 'tokens.arrow: brightness'),
+    } : null,
   };
 }
 

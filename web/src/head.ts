@@ -1,7 +1,7 @@
 // Head view: one head's queries and keys as a 2D (pan and zoom) or 3D (orbit) scatter plot. Hover shows a token;
 // clicking a query highlights its sentence, draws lines to its top keys and fills the sentence panel. Colors follow
 // the color mode (colormodes.ts, legend below the plot); a token search highlights its matches.
-import { fetchAttention, headKey, type HeadInfo, type SentenceAttention } from './api';
+import { faithfulnessOf, fetchAttention, formatFaithfulness, headKey, type HeadInfo, type SentenceAttention } from './api';
 import { loadNorms, loadProjection, type Projection } from './data';
 import { Orbit3D, PanZoom2D, type Bounds, type Camera } from './camera';
 import { colorRows, type Coloring } from './colormodes';
@@ -11,6 +11,8 @@ import { providers, state, type AttentionLine } from './hooks';
 import { renderLegend } from './legend';
 import { SearchBox } from './search';
 import { renderSentencePanel } from './sentence';
+import { renderImagePanel } from './imagepanel';
+import { thumbnailFigure } from './images';
 import type { AppContext } from './main';
 
 const HOVER_PX = 8;
@@ -18,6 +20,8 @@ const TOP_K = 2;
 const MIN_LINE_WEIGHT = 0.05;
 const POINT_SIZE = 5;
 const DIM_ALPHA = 40, POINT_ALPHA = 210;
+/** longer side of the tooltip's thumbnail, CSS px */
+const TOOLTIP_THUMB = 128;
 
 export class HeadView {
   private plot: Plot;
@@ -41,11 +45,16 @@ export class HeadView {
   private drag: { x: number; y: number; moved: boolean; pan: boolean } | null = null;
   private hoverPending: { x: number; y: number } | null = null;
   private positions = new Float32Array(0); // [2N, dims]
+  /** the projection file shown (or being loaded) */
+  private shownProjection = 'pca2d';
+  /** image runs: the row whose thumbnail tooltip is up */
+  private hoveredRow = -1;
 
   constructor(private root: HTMLElement, private ctx: AppContext) {
     root.innerHTML = `
       <div class="head-main">
-        <div class="head-title" data-testid="head-title"></div>
+        <div class="head-title"><span data-testid="head-title"></span>
+          <span class="badge" data-testid="faithfulness" title="faithfulness: mean Spearman correlation, over queries, between attention weights and nearness of the keys in this projection (1 = nearer keys always get more attention)"></span></div>
         <div class="head-stage">
           <canvas data-testid="head-canvas"></canvas>
           <div class="tooltip" data-testid="tooltip" hidden></div>
@@ -58,7 +67,7 @@ export class HeadView {
         </div>
         <div class="legend" data-testid="legend"></div>
       </div>
-      <aside class="sentence-panel" data-testid="sentence-panel"><p class="hint">Click a query point to see its sentence.</p></aside>`;
+      <aside class="sentence-panel" data-testid="sentence-panel"></aside>`;
     this.canvas = root.querySelector('canvas')!;
     this.tooltip = root.querySelector('.tooltip')!;
     this.panel = root.querySelector('.sentence-panel')!;
@@ -98,11 +107,14 @@ export class HeadView {
     const sameHead = this.info === info;
     const { method, dims } = parseProjection(projection);
     this.root.hidden = false;
-    this.root.querySelector('.head-title')!.textContent = `Layer ${layer}, head ${head} · ${methodLabel(method)} ${dims}D`;
+    this.root.querySelector('[data-testid=head-title]')!.textContent = `Layer ${layer}, head ${head} · ${methodLabel(method)} ${dims}D`;
+    this.shownProjection = projection;
+    this.updateFaithfulness(info);
     providers.matrixCells = () => [];
     providers.pointScreen = (row) => this.pointScreen(row);
     providers.screenPoints = () => this.screenPoints();
     providers.colorOf = (row) => this.colorOf(row);
+    this.ctx.images?.preload();
     this.ctx.setStatus('loading head…');
     this.loading = true;
     const proj = await loadProjection(info, projection);
@@ -208,7 +220,17 @@ export class HeadView {
     this.attention = null;
     this.plot.clearLayer('lines');
     this.plot.clearLayer('highlight');
-    this.panel.innerHTML = '<p class="hint">Click a query point to see its sentence.</p>';
+    this.panel.innerHTML = `<p class="hint">Click a query point to see its ${this.ctx.images ? 'image' : 'sentence'}.</p>`;
+  }
+
+  /** The badge: faithfulness of the shown head and projection (metrics.json via the manifest), "—" when unknown. */
+  updateFaithfulness(info: HeadInfo | null = this.info) {
+    if (!info || this.root.hidden) return;
+    const value = faithfulnessOf(this.ctx.manifest, headKey(info.layer, info.head), this.shownProjection);
+    const badge = this.root.querySelector<HTMLElement>('[data-testid=faithfulness]')!;
+    badge.textContent = `faithfulness ${formatFaithfulness(value)}`;
+    badge.dataset.value = typeof value === 'number' ? String(value) : '';
+    state.faithfulness = { projection: this.shownProjection, value: typeof value === 'number' ? value : null };
   }
 
   /** Selects a query token: its sentence's attention from the server, lines to its top keys, the panel. */
@@ -229,7 +251,12 @@ export class HeadView {
       .sort((a, b) => b.weight - a.weight)
       .slice(0, TOP_K);
     state.lines = lines;
-    renderSentencePanel(this.panel, attention, qpos, headKey(info.layer, info.head), (pos) => this.select(first + pos));
+    const onSelect = (pos: number) => { this.select(first + pos).catch((err) => this.ctx.setStatus(String(err))); };
+    if (this.ctx.images) {
+      const imageInfo = await this.ctx.images.info(sentence);
+      if (generation !== this.generation || state.selected?.token !== token) return;
+      renderImagePanel(this.panel, this.ctx.images, imageInfo, attention, qpos, headKey(info.layer, info.head), onSelect);
+    } else renderSentencePanel(this.panel, attention, qpos, headKey(info.layer, info.head), onSelect);
     await this.recolor();
   }
 
@@ -285,6 +312,17 @@ export class HeadView {
     }
     const tokens = this.ctx.tokens, n = tokens.count, t = row % n;
     const kind = row < n ? 'query' : 'key';
+    if (this.ctx.images) {
+      // The thumbnail tooltip is large: keep it (no reload) while the same point stays hovered, and keep it
+      // inside the plot (left of / above the cursor near the right / bottom edge).
+      if (row !== this.hoveredRow || this.tooltip.hidden) { this.hoveredRow = row; this.imageTooltip(t, kind); }
+      const { w, h } = this.plot.cssSize;
+      const tw = this.tooltip.offsetWidth || TOOLTIP_THUMB + 20, th = this.tooltip.offsetHeight || TOOLTIP_THUMB + 60;
+      // Whole pixels, so the thumbnail's pixels land on screen pixels.
+      this.tooltip.style.left = `${Math.round(px + 12 + tw > w ? Math.max(0, px - 12 - tw) : px + 12)}px`;
+      this.tooltip.style.top = `${Math.round(py + 12 + th > h ? Math.max(0, py - 12 - th) : py + 12)}px`;
+      return;
+    }
     state.hovered = { token: t, kind, text: tokens.text[t], position: tokens.position[t], sentence: tokens.sentence[t] };
     this.tooltip.innerHTML = '';
     const strong = document.createElement('strong');
@@ -297,6 +335,35 @@ export class HeadView {
     this.tooltip.style.left = `${px + 12}px`;
     this.tooltip.style.top = `${py + 12}px`;
     this.tooltip.hidden = false;
+  }
+
+  /** Image runs: the patch's row and column, query or key, the image's path and thumbnail with the patch outlined. */
+  private imageTooltip(t: number, kind: 'query' | 'key') {
+    const tokens = this.ctx.tokens, p = tokens.patches!, store = this.ctx.images!;
+    const image = p.image[t], row = p.row[t], col = p.col[t];
+    state.hovered = {
+      token: t, kind, text: tokens.text[t], position: tokens.position[t], sentence: tokens.sentence[t], patch: { row, col },
+    };
+    this.tooltip.innerHTML = '';
+    const strong = document.createElement('strong');
+    strong.dataset.testid = 'tooltip-token';
+    strong.textContent = row < 0 ? '[CLS]' : `patch ${row},${col}`;
+    const detail = document.createElement('div');
+    detail.dataset.testid = 'tooltip-detail';
+    detail.textContent = row < 0 ? `${kind} · [CLS] · image ${image}` : `${kind} · row ${row}, column ${col} · image ${image}`;
+    const path = document.createElement('div');
+    path.dataset.testid = 'tooltip-path';
+    path.className = 'hint';
+    this.tooltip.append(strong, detail, path);
+    this.tooltip.hidden = false;
+    const hovered = state.hovered;
+    store.info(image).then((info) => {
+      if (state.hovered !== hovered) return; // the pointer moved on
+      path.textContent = info.path;
+      const figure = thumbnailFigure(store, image, info, TOOLTIP_THUMB, row < 0 ? null : { row, col });
+      figure.dataset.testid = 'tooltip-thumb';
+      this.tooltip.append(figure);
+    }).catch((e) => this.ctx.setStatus(String(e)));
   }
 
   private wire() {

@@ -1,7 +1,11 @@
 // Small, stable hooks for tests and scripts: window.__headatlas.state and a few read-only queries.
 // Nothing here drives the app; tests act through real mouse events at the positions these report.
 
-export interface Hovered { token: number; kind: 'query' | 'key'; text: string; position: number; sentence: number }
+export interface Hovered {
+  token: number; kind: 'query' | 'key'; text: string; position: number; sentence: number;
+  /** image runs: the patch (−1, −1 for [CLS]) */
+  patch?: { row: number; col: number };
+}
 export interface AttentionLine { query: number; key: number; weight: number }
 export interface CellRect { layer: number; head: number; x: number; y: number; width: number; height: number }
 
@@ -32,6 +36,10 @@ export const state = {
   lines: [] as AttentionLine[],
   /** matrix view: the projection file each thumbnail shows, per head key "L{l}_H{h}" */
   matrixFiles: {} as Record<string, string>,
+  /** head view: the faithfulness badge's projection and value (null: unknown or not measurable) */
+  faithfulness: null as { projection: string; value: number | null } | null,
+  /** "text" or "images" (manifest corpus.kind) */
+  corpusKind: 'text' as 'text' | 'images',
   /** projections per head ready at the last manifest poll */
   ready_projections: {} as Record<string, string[]>,
   error: null as string | null,

@@ -14,7 +14,7 @@ export function renderLegend(root: HTMLElement, coloring: Coloring) {
       span.dataset.color = e.color.slice(0, 3).map((v) => Math.round(v)).join(',');
     } else if (e.gradient) {
       swatch.className = 'ramp';
-      swatch.style.background = `linear-gradient(to right, ${css(e.gradient[0])}, ${css(e.gradient[1])})`;
+      swatch.style.background = `linear-gradient(to right, ${e.gradient.map((c) => css(c)).join(', ')})`;
     }
     span.append(swatch, document.createTextNode(e.label));
     root.append(span);

@@ -1,6 +1,6 @@
 // Matrix view: every head of the model as a thumbnail in ONE WebGL canvas, a grid with a row per layer and a
 // column per head. Each thumbnail shows that head's queries (green) and keys (pink); click one to open it.
-import { headKey, type HeadInfo } from './api';
+import { faithfulnessOf, formatFaithfulness, headKey, type HeadInfo } from './api';
 import { loadProjection, type Projection } from './data';
 import { KEY, QUERY } from './colors';
 import { Plot, identity } from './gl';
@@ -19,6 +19,7 @@ export class MatrixView {
   private loaded = new Map<string, Projection>();
   private generation = 0;
   private cellSize = 0;
+  private projection = 'pca2d';
 
   constructor(private root: HTMLElement, private ctx: AppContext) {
     const { layers, heads } = ctx.manifest.model;
@@ -49,6 +50,10 @@ export class MatrixView {
       cell.style.gridRow = String(info.layer + 1);
       cell.style.gridColumn = String(info.head + 1);
       cell.addEventListener('click', () => ctx.openHead(info.layer, info.head));
+      const faith = document.createElement('span');
+      faith.className = 'cell-faithfulness';
+      faith.dataset.testid = 'cell-faithfulness';
+      cell.append(faith);
       this.overlay.append(cell);
     }
 
@@ -76,6 +81,8 @@ export class MatrixView {
     providers.colorOf = () => null;
     this.loaded.clear();
     state.matrixFiles = {};
+    this.projection = projection;
+    this.updateFaithfulness();
     this.resize();
     const heads = this.ctx.manifest.heads;
     let done = 0;
@@ -88,6 +95,20 @@ export class MatrixView {
       this.ctx.setStatus(++done < heads.length ? `loading heads: ${done}/${heads.length}` : '');
       this.rebuild();
     }));
+  }
+
+  /** Each cell's corner: the faithfulness of the projection its thumbnail shows ("—" unknown). */
+  updateFaithfulness() {
+    for (const cell of this.overlay.querySelectorAll<HTMLElement>('.matrix-cell')) {
+      const info = this.ctx.manifest.heads.find((h) => h.layer === +cell.dataset.layer! && h.head === +cell.dataset.head!)!;
+      const key = headKey(info.layer, info.head), file = this.pick(info, this.projection);
+      const value = faithfulnessOf(this.ctx.manifest, key, file);
+      const label = cell.querySelector<HTMLElement>('.cell-faithfulness')!;
+      label.textContent = formatFaithfulness(value);
+      label.dataset.projection = file;
+      label.dataset.value = typeof value === 'number' ? String(value) : '';
+      cell.title = `layer ${info.layer}, head ${info.head} · faithfulness of ${file}: ${formatFaithfulness(value)}`;
+    }
   }
 
   /** The chosen method's 2D where this head has it, else PCA (always written first). */

@@ -43,7 +43,7 @@ public static class ActivationsCommand
     public static (int Tokens, int Hooks) Run(string modelName, string? text, string? imagePath, string hookList, string outPath)
     {
         if ((text is null) == (imagePath is null)) throw new ModelException("give either --text (text models) or --image FILE (vision models)");
-        var model = ModelLoader.Load(modelName);
+        using var model = ModelLoader.Load(modelName);
         var hooks = ActivationExport.ParseHookList(hookList);
         if (model is IImageModel vision)
         {

@@ -37,10 +37,15 @@ public sealed class Bert : ITransformerModel
 
     public IReadOnlySet<string> HookNames { get; }
 
-    public TokenizedText Tokenize(string text) => _tokenizer.Tokenize(text);
+    public TokenizedText Tokenize(string text)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _tokenizer.Tokenize(text);
+    }
 
     public IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var batch = SequenceBatch.Create(sequences, hooks, Info, HookNames, _w.VocabSize);
         int t = batch.Total;
         var x = new float[t * _d]; // [tokens, d_model]: the residual stream of every token of every sequence
@@ -57,6 +62,18 @@ public sealed class Bert : ITransformerModel
         for (int s = 0; s < sequences.Count; s++)
             outputs[s] = new Tensor(x.AsSpan(batch.Offsets[s] * _d, batch.Lengths[s] * _d).ToArray(), batch.Lengths[s], _d); // [pos, d_model]
         return outputs;
+    }
+
+    /// <summary>True for a built-in model, which the whole process shares: Dispose leaves it usable.</summary>
+    public bool SharedByProcess { get; init; }
+
+    private bool _disposed;
+
+    /// <summary>BERT's weights are fp32 arrays (copied out of the ONNX graph or the safetensors): nothing stays mapped,
+    /// so Dispose only marks the model unusable (not at all for a shared built-in).</summary>
+    public void Dispose()
+    {
+        if (!SharedByProcess) _disposed = true;
     }
 
     private void Embed(IReadOnlyList<int[]> sequences, SequenceBatch batch, float[] x)

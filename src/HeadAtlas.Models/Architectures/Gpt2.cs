@@ -32,10 +32,15 @@ public sealed class Gpt2 : ITransformerModel
 
     public ModelInfo Info { get; }
     public IReadOnlySet<string> HookNames { get; }
-    public TokenizedText Tokenize(string text) => _tokenizer.Tokenize(text);
+    public TokenizedText Tokenize(string text)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _tokenizer.Tokenize(text);
+    }
 
     public IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var batch = SequenceBatch.Create(sequences, hooks, Info, HookNames, _w.VocabSize);
         int t = batch.Total, d = _d;
         var x = new float[t * d];   // [tokens, d_model]: the residual stream
@@ -55,6 +60,16 @@ public sealed class Gpt2 : ITransformerModel
         Ops.LayerNormRows(x, d, _w.LnFGamma, _w.LnFBeta, _w.LayerNormEps);
         batch.HookRows(DecoderHooks.FinalNormalized, x, d, [d]); // [pos, d_model]
         return batch.Split(x, d);
+    }
+
+    private bool _disposed;
+
+    /// <summary>Releases the memory-mapped weight files; the model cannot run afterwards.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _w.Files?.Dispose();
     }
 
     private void Block(int l, SequenceBatch batch, float[] x)

@@ -17,6 +17,8 @@ public sealed class Gpt2Weights
     public required float[] LnFGamma { get; init; }             // [d_model]
     public required float[] LnFBeta { get; init; }              // [d_model]
     public required Gpt2LayerWeights[] Layers { get; init; }
+    /// <summary>The memory-mapped files the matrices read from; the model disposes them.</summary>
+    public WeightStore? Files { get; init; }
 
     public static Gpt2Weights Load(HfConfig config, WeightStore store)
     {
@@ -36,6 +38,7 @@ public sealed class Gpt2Weights
         string p = store.Contains("transformer.wte.weight") ? "transformer." : "";
         return new Gpt2Weights
         {
+            Files = store,
             DModel = d, Heads = heads, DMlp = dMlp, VocabSize = vocab, MaxPositions = positions, TanhGelu = tanh,
             LayerNormEps = (float)config.Double("layer_norm_epsilon", 1e-5),
             TokenEmbedding = store.Matrix(p + "wte.weight", vocab, d),

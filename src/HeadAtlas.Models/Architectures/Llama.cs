@@ -35,10 +35,15 @@ public sealed class Llama : ITransformerModel
 
     public ModelInfo Info { get; }
     public IReadOnlySet<string> HookNames { get; }
-    public TokenizedText Tokenize(string text) => _tokenizer.Tokenize(text);
+    public TokenizedText Tokenize(string text)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _tokenizer.Tokenize(text);
+    }
 
     public IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var batch = SequenceBatch.Create(sequences, hooks, Info, HookNames, _w.VocabSize);
         int t = batch.Total, d = _d;
         var x = new float[t * d]; // [tokens, d_model]: the residual stream
@@ -52,6 +57,16 @@ public sealed class Llama : ITransformerModel
         Ops.RmsNormRows(x, d, _w.FinalNorm, _w.RmsEps);
         batch.HookRows(DecoderHooks.FinalNormalized, x, d, [d]); // [pos, d_model]
         return batch.Split(x, d);
+    }
+
+    private bool _disposed;
+
+    /// <summary>Releases the memory-mapped weight files; the model cannot run afterwards.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _w.Files?.Dispose();
     }
 
     private void Block(int l, SequenceBatch batch, float[] x, float[] cos, float[] sin)

@@ -20,6 +20,8 @@ public sealed class LlamaWeights
     public required WeightMatrix TokenEmbedding { get; init; } // [vocab, d_model]
     public required float[] FinalNorm { get; init; }           // [d_model]
     public required LlamaLayerWeights[] Layers { get; init; }
+    /// <summary>The memory-mapped files the matrices read from; the model disposes them.</summary>
+    public WeightStore? Files { get; init; }
 
     public static LlamaWeights Load(HfConfig config, WeightStore store)
     {
@@ -44,6 +46,7 @@ public sealed class LlamaWeights
         float[]? Bias(string name, int size) => store.Contains(name) ? store.ReadF32(name, size) : null;
         return new LlamaWeights
         {
+            Files = store,
             DModel = d, Heads = heads, KvHeads = kvHeads, DHead = dHead, DMlp = dMlp, VocabSize = vocab, MaxPositions = positions,
             RmsEps = (float)config.Double("rms_norm_eps", 1e-6), SlidingWindow = window,
             Rope = RotaryEmbedding.FromConfig(config, dHead),

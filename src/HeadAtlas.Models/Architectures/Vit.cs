@@ -40,23 +40,29 @@ public sealed class Vit : IImageModel
     public IReadOnlySet<string> HookNames { get; }
 
     public TokenizedText Tokenize(string text) =>
-        throw new ModelException($"{Info.Name} is a vision model: it reads images (activations --image FILE), not text; building an atlas of an image folder is not supported yet");
+        throw new ModelException($"{Info.Name} is a vision model: it reads images (activations --image FILE), not text; for an atlas give build --images FOLDER");
 
     public IReadOnlyList<Tensor> Forward(IReadOnlyList<int[]> sequences, IReadOnlyList<HookSet?>? hooks = null) =>
         throw new ModelException($"{Info.Name} is a vision model: it reads images, not token ids");
 
+    public (int Rows, int Cols) PatchGrid => (_grid, _grid);
+
     public ImageInput LoadImage(string path)
     {
-        var pixels = _preprocessor.Load(path); // [3, height, width]
+        var image = _preprocessor.LoadWithRgb(path); // pixels [3, height, width], rgb [height, width, 3]
         var tokens = new string[_tokens];
         tokens[0] = "[CLS]";
         for (int r = 0; r < _grid; r++)
             for (int c = 0; c < _grid; c++) tokens[1 + r * _grid + c] = $"patch {r},{c}";
-        return new ImageInput(pixels, tokens, _grid, _grid);
+        return new ImageInput(image.Pixels, tokens, _grid, _grid)
+        {
+            Rgb = image.Rgb, SourceWidth = image.SourceWidth, SourceHeight = image.SourceHeight,
+        };
     }
 
     public IReadOnlyList<Tensor> ForwardImages(IReadOnlyList<Tensor> pixels, IReadOnlyList<HookSet?>? hooks = null)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         int size = _w.ImageSize, ch = _w.Channels;
         foreach (var px in pixels)
             if (!px.Shape.AsSpan().SequenceEqual([ch, size, size]))
@@ -149,5 +155,15 @@ public sealed class Vit : IImageModel
     {
         for (int r = 0; r < t; r++) bias.CopyTo(y, r * bias.Length);
         w.MultiplyTransposed(x, y, t, accumulate: true);
+    }
+
+    private bool _disposed;
+
+    /// <summary>Releases the memory-mapped weight files; the model cannot run afterwards.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _w.Files?.Dispose();
     }
 }

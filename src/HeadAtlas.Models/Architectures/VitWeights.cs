@@ -19,6 +19,8 @@ public sealed class VitWeights
     public required float[] FinalGamma { get; init; }    // [d_model]
     public required float[] FinalBeta { get; init; }     // [d_model]
     public required VitLayerWeights[] Layers { get; init; }
+    /// <summary>The memory-mapped files the matrices read from; the model disposes them.</summary>
+    public WeightStore? Files { get; init; }
 
     public int Grid => ImageSize / PatchSize;
 
@@ -35,6 +37,7 @@ public sealed class VitWeights
         float[] Vec(string name, int n) => store.ReadF32(p + name, n);
         return new VitWeights
         {
+            Files = store,
             DModel = d, Heads = heads, DMlp = dMlp, ImageSize = image, PatchSize = patch, Channels = channels,
             LayerNormEps = (float)config.Double("layer_norm_eps", 1e-12),
             PatchWeight = store.ReadF32(p + "embeddings.patch_embeddings.projection.weight", d, channels, patch, patch),

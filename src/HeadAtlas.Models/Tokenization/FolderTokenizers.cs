@@ -6,8 +6,9 @@ namespace HeadAtlas.Models.Tokenization;
 
 /// <summary>
 /// Finds a decoder's tokenizer in a Hugging Face folder and builds it with Microsoft.ML.Tokenizers:
-/// <c>tokenizer.model</c> (SentencePiece, LLaMA/Mistral), <c>vocab.json</c> + <c>merges.txt</c> (byte-level BPE:
-/// GPT-2, Qwen2), or the byte-level BPE model inside <c>tokenizer.json</c> (LLaMA 3, Qwen2), in that order.
+/// <c>tokenizer.model</c> (SentencePiece, LLaMA/Mistral), then <c>tokenizer.json</c> (a SentencePiece-style BPE with
+/// byte fallback as LLaMA 2 and Mistral ship it, or a byte-level BPE: LLaMA 3, Qwen2), then <c>vocab.json</c> +
+/// <c>merges.txt</c> (byte-level BPE: GPT-2, Qwen2).
 /// </summary>
 public static class FolderTokenizers
 {
@@ -18,7 +19,7 @@ public static class FolderTokenizers
     public const string TokenizerConfig = "tokenizer_config.json";
 
     /// <param name="addBosByDefault">Whether to start every text with the BOS token when tokenizer_config.json does not say.</param>
-    public static LibraryTextTokenizer ForDecoder(string folder, HfConfig config, int maxPositions, bool addBosByDefault)
+    public static DecoderTextTokenizer ForDecoder(string folder, HfConfig config, int maxPositions, bool addBosByDefault)
     {
         string Path_(string f) => Path.Combine(folder, f);
         bool addBos = TokenizerConfigBool(folder, "add_bos_token") ?? addBosByDefault;
@@ -26,17 +27,16 @@ public static class FolderTokenizers
 
         if (File.Exists(Path_(SentencePieceFile)))
         {
-            SentencePieceTokenizer sp;
-            try
-            {
-                using var s = File.OpenRead(Path_(SentencePieceFile));
-                sp = SentencePieceTokenizer.Create(s, false, false);
-            }
-            catch (Exception e) when (e is not ModelException and not IOException)
-            {
-                throw new ModelException($"{Path_(SentencePieceFile)}: not a SentencePiece model the tokenizer library can read ({e.Message})", e);
-            }
-            return new LibraryTextTokenizer(sp, addBos ? sp.BeginningOfSentenceId : null, sp.BeginningOfSentenceToken, maxPositions);
+            var sp = SentencePieceEncoder.Read(Path_(SentencePieceFile));
+            int? spBos = sp.Model.BosId >= 0 ? sp.Model.BosId : configBos;
+            int? bosId = addBos ? spBos : null;
+            return new DecoderTextTokenizer(sp, bosId, bosId is int id && id < sp.Model.VocabSize ? sp.Model.Pieces[id] : null, maxPositions);
+        }
+
+        if (File.Exists(Path_(TokenizerJson)) && MetaspaceBpeEncoder.TryRead(Path_(TokenizerJson)) is { } spBpe)
+        {
+            int? bosId = addBos ? configBos : null;
+            return new DecoderTextTokenizer(spBpe, bosId, bosId is int id ? spBpe.Piece(id) : null, maxPositions);
         }
 
         (List<KeyValuePair<string, int>> Vocab, List<string> Merges, string? Pattern)? bpe = null;
@@ -53,7 +53,7 @@ public static class FolderTokenizers
         }
         else
         {
-            throw new ModelException($"{folder}: no tokenizer: expected {SentencePieceFile}, or {VocabJson} + {MergesTxt}, or a byte-level BPE {TokenizerJson}");
+            throw new ModelException($"{folder}: no tokenizer: expected {SentencePieceFile}, or a BPE {TokenizerJson}, or {VocabJson} + {MergesTxt}");
         }
         BpeTokenizer tokenizer;
         try
@@ -70,7 +70,7 @@ public static class FolderTokenizers
             throw new ModelException($"{source}: not a byte-level BPE vocabulary the tokenizer library can read ({e.Message})", e);
         }
         int? bos = addBos ? configBos : null;
-        return new LibraryTextTokenizer(tokenizer, bos, bos is int b ? bpe.Value.Vocab.FirstOrDefault(kv => kv.Value == b).Key : null, maxPositions);
+        return new DecoderTextTokenizer(new ByteLevelBpeEncoder(tokenizer), bos, bos is int b ? bpe.Value.Vocab.FirstOrDefault(kv => kv.Value == b).Key : null, maxPositions);
     }
 
     /// <summary>GPT-2's pre-tokenization: contractions, letters, digits, other symbols, each with an optional leading space.</summary>
@@ -89,7 +89,7 @@ public static class FolderTokenizers
         }
     }
 
-    private static List<KeyValuePair<string, int>> ReadVocab(JsonElement vocab, string path, string field)
+    internal static List<KeyValuePair<string, int>> ReadVocab(JsonElement vocab, string path, string field)
     {
         if (vocab.ValueKind != JsonValueKind.Object) throw new ModelException($"{path}: {field} must be an object of token → id");
         var pairs = new List<KeyValuePair<string, int>>();
@@ -100,6 +100,21 @@ public static class FolderTokenizers
             pairs.Add(new(p.Name, id));
         }
         return pairs;
+    }
+
+    /// <summary>tokenizer.json's model.merges: older files hold "a b", newer ones ["a", "b"].</summary>
+    internal static List<string> ReadMerges(JsonElement merges, string path)
+    {
+        if (merges.ValueKind != JsonValueKind.Array) throw new ModelException($"{path}: field 'model.merges' must be an array");
+        var lines = new List<string>();
+        foreach (var m in merges.EnumerateArray())
+        {
+            if (m.ValueKind == JsonValueKind.String) lines.Add(m.GetString()!);
+            else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2
+                     && m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String) lines.Add($"{m[0].GetString()} {m[1].GetString()}");
+            else throw new ModelException($"{path}: a model.merges entry is neither \"a b\" nor [a, b]");
+        }
+        return lines;
     }
 
     private static List<string> ReadMerges(string path) =>
@@ -115,21 +130,13 @@ public static class FolderTokenizers
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
                 throw new ModelException($"{path}: field 'model' is missing");
             string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "";
-            // SentencePiece-style BPE (LLaMA 2: Metaspace, byte fallback) is not byte-level; it needs tokenizer.model.
+            // SentencePiece-style BPE (LLaMA 2: Metaspace, byte fallback) is read by MetaspaceBpeEncoder instead.
             if (type != "BPE" || !doc.RootElement.TryGetProperty("pre_tokenizer", out var pre) || !pre.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal))
                 return null;
             if (!model.TryGetProperty("vocab", out var vocab)) throw new ModelException($"{path}: field 'model.vocab' is missing");
             if (!model.TryGetProperty("merges", out var merges) || merges.ValueKind != JsonValueKind.Array)
                 throw new ModelException($"{path}: field 'model.merges' is missing");
-            var mergeLines = new List<string>();
-            foreach (var m in merges.EnumerateArray())
-            {
-                // Older files hold "a b"; newer ones ["a", "b"].
-                if (m.ValueKind == JsonValueKind.String) mergeLines.Add(m.GetString()!);
-                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2) mergeLines.Add($"{m[0].GetString()} {m[1].GetString()}");
-                else throw new ModelException($"{path}: a model.merges entry is neither \"a b\" nor [a, b]");
-            }
-            return (ReadVocab(vocab, path, "field 'model.vocab'"), mergeLines, SplitPattern(doc.RootElement));
+            return (ReadVocab(vocab, path, "field 'model.vocab'"), ReadMerges(merges, path), SplitPattern(doc.RootElement));
         }
         catch (JsonException e)
         {

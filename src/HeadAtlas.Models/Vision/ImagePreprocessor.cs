@@ -48,7 +48,11 @@ public sealed class ImagePreprocessor
     }
 
     /// <summary>[3, height, width]</summary>
-    public Tensor Load(string path)
+    public Tensor Load(string path) => LoadWithRgb(path).Pixels;
+
+    /// <summary>The model's input and, from the same resize, the image before rescaling and normalization
+    /// (what an atlas shows as thumbnails and patch colours).</summary>
+    public PreprocessedImage LoadWithRgb(string path)
     {
         if (!File.Exists(path)) throw new ModelException($"{path}: image file not found");
         using var decoded = SKBitmap.Decode(path) ?? throw new ModelException($"{path}: not an image SkiaSharp can decode (PNG, JPEG, WebP, ...) or the file is corrupt");
@@ -64,16 +68,18 @@ public sealed class ImagePreprocessor
         }
         var bytes = rgba.GetPixelSpan(); // [height, width, 4]
         var pixels = new Tensor(3, Height, Width); // [channel, height, width]
+        var rgb = new byte[Height * Width * 3];    // [height, width, 3]
         int plane = Height * Width;
         for (int i = 0; i < plane; i++)
             for (int c = 0; c < 3; c++)
             {
+                rgb[i * 3 + c] = bytes[i * 4 + c];
                 float v = bytes[i * 4 + c];
                 if (Rescale) v *= RescaleFactor;
                 if (Normalize) v = (v - Mean[c]) / Std[c];
                 pixels.Data[c * plane + i] = v;
             }
-        return pixels;
+        return new PreprocessedImage(pixels, rgb, decoded.Width, decoded.Height);
     }
 
     private static int PositiveInt(JsonElement e, string path, string field) =>
@@ -97,3 +103,10 @@ public sealed class ImagePreprocessor
         return result;
     }
 }
+
+/// <summary>One image after <see cref="ImagePreprocessor.LoadWithRgb"/>.</summary>
+/// <param name="Pixels">[3, height, width], rescaled and normalized: the model's input.</param>
+/// <param name="Rgb">[height, width, 3] bytes: the same resized image before rescaling and normalization.</param>
+/// <param name="SourceWidth">Width of the image file in pixels.</param>
+/// <param name="SourceHeight">Height of the image file in pixels.</param>
+public sealed record PreprocessedImage(Tensor Pixels, byte[] Rgb, int SourceWidth, int SourceHeight);
