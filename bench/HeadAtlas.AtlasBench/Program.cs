@@ -67,19 +67,32 @@ try
     {
         var metric = AtlasBuilder.ParseMetric(manifest.Settings.Metric);
         var sw = Stopwatch.StartNew();
+        var phaseTicks = new long[5]; // read q/k, normalize, PCA, write, faithfulness (summed over threads)
         Parallel.ForEach(manifest.Heads, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, head =>
         {
             string headDir = Path.Combine(runDir, head.Dir);
+            long t = Stopwatch.GetTimestamp();
+            void Lap(int phase) { long now = Stopwatch.GetTimestamp(); Interlocked.Add(ref phaseTicks[phase], now - t); t = now; }
             var (q, k, rows, d) = RunReader.ReadQk(headDir); // [N, dHead] each
+            Lap(0);
             var points = QkNormalization.JointPoints(q, k, rows, d, settings.KeyTranslation, settings.ScaleMatching, metric); // [2N, dHead]
+            Lap(1);
+            // As the base does it: one fit for 2D and 3D, one thread per head.
+            var pca = PcaModel.Fit(points, 2 * rows, d, pcas.Max(p => p[^2] - '0'), threads: 1);
             foreach (var p in pcas)
             {
                 int dims = p[^2] - '0';
-                var coords = Pca.Project(points, 2 * rows, d, dims); // [2N, dims]
+                var coords = pca.Transform(points, 2 * rows, dims); // [2N, dims]
+                Lap(2);
                 RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), coords, 2 * rows, dims);
+                Lap(3);
                 HeadMetrics.RecordFaithfulness(runDir, headDir, p, coords, rows, dims);
+                Lap(4);
             }
         });
+        string[] phaseNames = ["read q/k", "normalize", "PCA", "write", "faithfulness"];
+        Console.WriteLine("PCA pass by phase (summed over threads): " +
+            string.Join(", ", phaseNames.Select((name, i) => $"{name} {phaseTicks[i] / (double)Stopwatch.Frequency:F2} s")));
         pcaSeconds = sw.Elapsed.TotalSeconds;
     }
 

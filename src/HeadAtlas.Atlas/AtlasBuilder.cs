@@ -134,10 +134,12 @@ public static class AtlasBuilder
             if (pcas.Count > 0)
             {
                 var points = QkNormalization.JointPoints(q, k, n, info.DHead, settings.KeyTranslation, settings.ScaleMatching, metric); // [2N, dHead]
+                // One fit serves 2D and 3D (the 2D axes are the 3D fit's first two); one thread: heads run side by side.
+                var pca = PcaModel.Fit(points, 2 * n, info.DHead, pcas.Max(p => ParseProjection(p).Dims), threads: 1);
                 foreach (var p in pcas)
                 {
                     int dims = ParseProjection(p).Dims;
-                    var coords = Pca.Project(points, 2 * n, info.DHead, dims); // [2N, dims]
+                    var coords = pca.Transform(points, 2 * n, dims); // [2N, dims]
                     RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), coords, 2 * n, dims);
                     HeadMetrics.RecordFaithfulness(dir, headDir, p, coords, n, dims);
                 }

@@ -60,21 +60,26 @@ public sealed class PcaModel
     }
 
     /// <summary>Projects row-major [n, d] onto the fitted axes: returns [n, Dims], centered by the training mean.</summary>
-    public float[] Transform(ReadOnlySpan<float> data, int n)
+    public float[] Transform(ReadOnlySpan<float> data, int n) => Transform(data, n, Dims);
+
+    /// <summary>Projects row-major [n, d] onto the first <paramref name="dims"/> fitted axes (a 3D fit also gives the
+    /// 2D projection: its first two axes are the 2D fit's): returns [n, dims].</summary>
+    public float[] Transform(ReadOnlySpan<float> data, int n, int dims)
     {
         int d = InputDims;
         if (data.Length != (long)n * d) throw new ArgumentException($"data has {data.Length} values, expected n·d = {n}·{d}");
-        var result = new float[n * Dims]; // [n, dims]
+        if (dims < 1 || dims > Dims) throw new ArgumentException($"dims must be in 1..{Dims} (got {dims})");
+        var result = new float[n * dims]; // [n, dims]
         var centered = new double[d];
         for (int i = 0; i < n; i++)
         {
             var row = data.Slice(i * d, d);
             for (int j = 0; j < d; j++) centered[j] = row[j] - Mean[j];
-            for (int c = 0; c < Dims; c++)
+            for (int c = 0; c < dims; c++)
             {
                 double s = 0;
                 for (int j = 0; j < d; j++) s += centered[j] * Components[c * d + j];
-                result[i * Dims + c] = (float)s;
+                result[i * dims + c] = (float)s;
             }
         }
         return result;

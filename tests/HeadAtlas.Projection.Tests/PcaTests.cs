@@ -108,6 +108,22 @@ public class PcaTests
         }
     }
 
+    [Fact]
+    public void ThreeDimensionalFitGivesTheTwoDimensionalProjection()
+    {
+        // The build fits once per head and reads pca2d from the 3D fit's first two axes.
+        var rng = new Random(5);
+        int n = 400, d = 8;
+        var data = new float[n * d];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++) data[i * d + j] = (float)(Gauss(rng) * (j + 1));
+        var twoD = Pca.Project(data, n, d, 2);                           // [n, 2], its own fit
+        var fromThree = PcaModel.Fit(data, n, d, 3).Transform(data, n, 2); // [n, 2]
+        Assert.Equal(twoD.Length, fromThree.Length);
+        for (int i = 0; i < twoD.Length; i++) Assert.Equal(twoD[i], fromThree[i], 4);
+        Assert.Throws<ArgumentException>(() => PcaModel.Fit(data, n, d, 2).Transform(data, n, 3));
+    }
+
     internal static double Gauss(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
