@@ -35,10 +35,12 @@ public static class TsneAffinities
         double dMin = double.MaxValue;
         foreach (var v in squaredDistances) dMin = Math.Min(dMin, v);
         // Shifting by the nearest distance leaves the normalized distribution unchanged and keeps exp() in range.
+        // Safeguarded Newton on β: H(β) falls monotonically with dH/dβ = −β·Var_p(d), so a Newton step usually lands
+        // within the tolerance in a handful of steps; a step that leaves the bracket [lo, hi] known so far bisects instead.
         double beta = 1, lo = 0, hi = double.PositiveInfinity, entropy = 0;
         for (int step = 0; step < maxSteps; step++)
         {
-            double sum = 0, weighted = 0;
+            double sum = 0, weighted = 0, weighted2 = 0;
             for (int j = 0; j < k; j++)
             {
                 double shifted = squaredDistances[j] - dMin;
@@ -46,12 +48,18 @@ public static class TsneAffinities
                 p[j] = e;
                 sum += e;
                 weighted += e * shifted;
+                weighted2 += e * shifted * shifted;
             }
-            entropy = Math.Log(sum) + beta * weighted / sum;
+            double mean = weighted / sum;
+            entropy = Math.Log(sum) + beta * mean;
             for (int j = 0; j < k; j++) p[j] /= sum;
-            if (Math.Abs(entropy - target) < tolerance) break;
-            if (entropy > target) { lo = beta; beta = double.IsPositiveInfinity(hi) ? beta * 2 : 0.5 * (beta + hi); }
-            else { hi = beta; beta = 0.5 * (beta + lo); }
+            double gap = entropy - target;
+            if (Math.Abs(gap) < tolerance) break;
+            if (gap > 0) lo = beta; else hi = beta;
+            double variance = Math.Max(weighted2 / sum - mean * mean, 0);
+            double next = variance > 0 ? beta + gap / (beta * variance) : double.NaN;
+            if (!(next > lo && next < hi)) next = double.IsPositiveInfinity(hi) ? beta * 2 : 0.5 * (lo + hi);
+            beta = next;
         }
         return (beta, entropy);
     }
