@@ -94,21 +94,24 @@ public static class TsneAffinities
                 cols[fill[j]] = i; vals[fill[j]++] = v;
             }
 
-        // Sort each row by column and merge duplicates (a mutual neighbour pair appears twice).
+        // Sort each row by column and merge duplicates (a mutual neighbour pair appears twice), compacting in place:
+        // the write position never passes the read position, and no growing lists (at 1M points these arrays are GBs).
+        Parallel.For(0, n, options, i => Array.Sort(cols, vals, counts[i], counts[i + 1] - counts[i]));
         var rowStart = new int[n + 1];
-        var outCols = new List<int>(cols.Length);
-        var outVals = new List<double>(cols.Length);
+        int write = 0;
         for (int i = 0; i < n; i++)
         {
             int a = counts[i], b = counts[i + 1];
-            Array.Sort(cols, vals, a, b - a);
             for (int t = a; t < b; t++)
             {
-                if (outCols.Count > rowStart[i] && outCols[^1] == cols[t]) outVals[^1] += vals[t];
-                else { outCols.Add(cols[t]); outVals.Add(vals[t]); }
+                if (write > rowStart[i] && cols[write - 1] == cols[t]) vals[write - 1] += vals[t];
+                else { cols[write] = cols[t]; vals[write] = vals[t]; write++; }
             }
-            rowStart[i + 1] = outCols.Count;
+            rowStart[i + 1] = write;
         }
-        return new SparseAffinities(n, rowStart, outCols.ToArray(), outVals.ToArray());
+        var outCols = cols.AsSpan(0, write).ToArray();  // [nnz]
+        cols = [];
+        var outVals = vals.AsSpan(0, write).ToArray();  // [nnz]
+        return new SparseAffinities(n, rowStart, outCols, outVals);
     }
 }
