@@ -68,6 +68,25 @@ public class TsneTests
         for (int i = 0; i < p.N; i++)
             for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++) dict[(i, p.Columns[e])] = p.Values[e];
         foreach (var ((i, j), v) in dict) Assert.Equal(v, dict[(j, i)], 15);
+
+        // Independently: pᵢⱼ = (pⱼ|ᵢ + pᵢ|ⱼ) / 2n from each row's own calibration, over exactly the kNN pairs.
+        var expected = new Dictionary<(int, int), double>();
+        for (int i = 0; i < 200; i++)
+        {
+            var sq = Enumerable.Range(0, 30).Select(s => (double)graph.Distances[i * 30 + s] * graph.Distances[i * 30 + s]).ToArray();
+            var cond = new double[30];
+            TsneAffinities.Calibrate(sq, 10, cond);
+            for (int s = 0; s < 30; s++)
+            {
+                int j = graph.Indices[i * 30 + s];
+                expected[(i, j)] = expected.GetValueOrDefault((i, j)) + cond[s] / 400;
+                expected[(j, i)] = expected.GetValueOrDefault((j, i)) + cond[s] / 400;
+            }
+        }
+        Assert.Equal(expected.Count, dict.Count);
+        foreach (var (key, v) in expected) Assert.Equal(v, dict[key], 15);
+        for (int i = 0; i < p.N; i++)
+            for (int e = p.RowStart[i] + 1; e < p.RowStart[i + 1]; e++) Assert.True(p.Columns[e] > p.Columns[e - 1]);
     }
 
     /// <summary>Reference: Σⱼ q²ᵢⱼ(yᵢ − yⱼ) and Z by the exact O(n²) double sums.</summary>
