@@ -134,6 +134,28 @@ public class TsneTests
         Assert.True(Math.Sqrt(err / norm) < 1e-2, $"relative force error {Math.Sqrt(err / norm)}");
     }
 
+    [Fact]
+    public void SplitFftRepulsionIsTheSameWhateverTheThreads()
+    {
+        int n = 3000;
+        var rng = new Random(7);
+        var y = new double[2 * n];
+        for (int t = 0; t < y.Length; t++) y[t] = PcaTests.Gauss(rng) * 25;
+        var results = new[] { 1, 2, 3 }.Select(threads =>
+        {
+            var fft = new FftRepulsion2D(new ParallelOptions { MaxDegreeOfParallelism = threads });
+            var rep = new double[2 * n];
+            double z = fft.Compute(y, n, rep);
+            Assert.True(fft.NearRadius > 0); // the split is in use
+            return (z, rep);
+        }).ToList();
+        foreach (var (z, rep) in results.Skip(1))
+        {
+            Assert.Equal(results[0].z, z);
+            Assert.Equal(results[0].rep, rep);
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
