@@ -93,9 +93,10 @@ if (args.Length > 8) options = options with { FftNearPairs = double.Parse(args[8
 var total = Stopwatch.StartNew();
 var sw = Stopwatch.StartNew();
 int k = Tsne.NeighboursNeeded(input.N, perplexity);
-var graph = KnnGraph.Build(input.Data, input.N, input.D, k, threads);
+KnnGraph? graph = KnnGraph.Build(input.Data, input.N, input.D, k, threads);
 double knn = sw.Elapsed.TotalSeconds; sw.Restart();
 var p = TsneAffinities.FromKnn(graph, perplexity, threads);
+graph = null; // as in Tsne.Embed: the graph is garbage once P exists (matters for the 1M-point memory figure)
 double affinities = sw.Elapsed.TotalSeconds; sw.Restart();
 var init = Tsne.InitialPositions(input.Data, input.N, input.D, dims, options.Seed, threads);
 double initTime = sw.Elapsed.TotalSeconds; sw.Restart();
