@@ -30,30 +30,54 @@ if (args.Length == 5 && args[0] == "mixture")
     return 0;
 }
 
+if (args.Length >= 3 && args[0] == "repbench")
+{
+    // repbench N SPREAD [REPS=200] [NEAR_TARGET=30] [THREADS=2]: CPU time of one 2D FFT repulsion call on N Gaussian points.
+    int rn = int.Parse(args[1]); double spread = double.Parse(args[2]);
+    int reps = args.Length > 3 ? int.Parse(args[3]) : 200;
+    double target = args.Length > 4 ? double.Parse(args[4]) : 30;
+    int th = args.Length > 5 ? int.Parse(args[5]) : 2;
+    var rr = new Random(5);
+    double G() => Math.Sqrt(-2 * Math.Log(1 - rr.NextDouble())) * Math.Cos(2 * Math.PI * rr.NextDouble());
+    var yy = new double[2 * rn];
+    for (int t = 0; t < yy.Length; t++) yy[t] = G() * spread;
+    var rep = new double[2 * rn];
+    var f = new FftRepulsion2D(new ParallelOptions { MaxDegreeOfParallelism = th }) { NearPairsTarget = target };
+    f.Compute(yy, rn, rep);
+    var proc = Process.GetCurrentProcess();
+    var cpu0 = proc.TotalProcessorTime; var wall = Stopwatch.StartNew();
+    for (int r = 0; r < reps; r++) f.Compute(yy, rn, rep);
+    proc.Refresh();
+    Console.WriteLine($"n {rn} spread {spread} target {target}: fft {f.LastSize}, r_c {f.NearRadius:F2}: cpu {(proc.TotalProcessorTime - cpu0).TotalMilliseconds / reps:F3} ms/call, wall {wall.Elapsed.TotalMilliseconds / reps:F3} ms/call; {f.Timings}");
+    return 0;
+}
+
 if (args.Length >= 3 && args[0] == "repcheck")
 {
-    // repcheck SPREAD MAXBOX: FFT repulsion vs exact sums on 800 random points (diagnostics).
+    // repcheck SPREAD MAXBOX [N=800] [NEAR_TARGET=30]: FFT repulsion vs exact sums on N random points (diagnostics).
     double spread = double.Parse(args[1]), mb = double.Parse(args[2]);
-    int rn = 800; var rr = new Random(5);
+    int rn = args.Length > 3 ? int.Parse(args[3]) : 800;
+    double target = args.Length > 4 ? double.Parse(args[4]) : 30;
+    var rr = new Random(5);
     double G() => Math.Sqrt(-2 * Math.Log(1 - rr.NextDouble())) * Math.Cos(2 * Math.PI * rr.NextDouble());
     var yy = new double[2 * rn];
     for (int t = 0; t < yy.Length; t++) yy[t] = G() * spread + (t % 2 == 0 && t % 8 == 0 ? spread : 0);
     var exact = new double[2 * rn]; double ez = 0; var ezi = new double[rn];
     for (int i = 0; i < rn; i++) for (int j = 0; j < rn; j++) { if (i == j) continue; double dx = yy[2*i]-yy[2*j], dy = yy[2*i+1]-yy[2*j+1]; double q = 1/(1+dx*dx+dy*dy); ez += q; ezi[i] += q; exact[2*i] += q*q*dx; exact[2*i+1] += q*q*dy; }
     var rep = new double[2 * rn];
-    var f = new FftRepulsion2D(new ParallelOptions()) { MaxBoxWidth = mb };
+    var f = new FftRepulsion2D(new ParallelOptions()) { MaxBoxWidth = mb, NearPairsTarget = target };
     double z = f.Compute(yy, rn, rep);
     double err = 0, norm = 0;
     for (int t = 0; t < rep.Length; t++) { err += (rep[t]-exact[t])*(rep[t]-exact[t]); norm += exact[t]*exact[t]; }
-    Console.WriteLine($"spread {spread} maxBox {mb}: fft {f.LastSize}, Z rel err {(z-ez)/ez:E2}, force rel err {Math.Sqrt(err/norm):E2}");
+    Console.WriteLine($"n {rn} spread {spread} maxBox {mb} near target {target}: fft {f.LastSize}, Z rel err {(z-ez)/ez:E2}, force rel err {Math.Sqrt(err/norm):E2}");
     return 0;
 }
 
 // Times the phases of our t-SNE on one input and writes the embedding as CSV.
-// usage: HeadAtlas.ProjectionBench X.npy|X.csv Y.csv [dims=2] [iterations=750] [threads=0] [perplexity=30] [maxBoxWidth=1]
+// usage: HeadAtlas.ProjectionBench X.npy|X.csv Y.csv [dims=2] [iterations=750] [threads=0] [perplexity=30] [maxBoxWidth=1] [exactRepulsionMaxPoints] [fftNearPairs]
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: HeadAtlas.ProjectionBench X.npy|X.csv Y.csv [dims] [iterations] [threads] [perplexity] [maxBoxWidth]");
+    Console.Error.WriteLine("usage: HeadAtlas.ProjectionBench X.npy|X.csv Y.csv [dims] [iterations] [threads] [perplexity] [maxBoxWidth] [exactRepulsionMaxPoints] [fftNearPairs]");
     return 2;
 }
 var input = PointFiles.Read(args[0]);
@@ -63,13 +87,16 @@ int threads = args.Length > 4 ? int.Parse(args[4]) : 0;
 double perplexity = args.Length > 5 ? double.Parse(args[5]) : 30;
 double maxBox = args.Length > 6 ? double.Parse(args[6]) : 1;
 var options = new TsneOptions { Dims = dims, Iterations = iterations, Threads = threads, Perplexity = perplexity, MaxBoxWidth = maxBox };
+if (args.Length > 7) options = options with { ExactRepulsionMaxPoints = int.Parse(args[7]) };
+if (args.Length > 8) options = options with { FftNearPairs = double.Parse(args[8]) };
 
 var total = Stopwatch.StartNew();
 var sw = Stopwatch.StartNew();
 int k = Tsne.NeighboursNeeded(input.N, perplexity);
-var graph = KnnGraph.Build(input.Data, input.N, input.D, k, threads);
+KnnGraph? graph = KnnGraph.Build(input.Data, input.N, input.D, k, threads);
 double knn = sw.Elapsed.TotalSeconds; sw.Restart();
 var p = TsneAffinities.FromKnn(graph, perplexity, threads);
+graph = null; // as in Tsne.Embed: the graph is garbage once P exists (matters for the 1M-point memory figure)
 double affinities = sw.Elapsed.TotalSeconds; sw.Restart();
 var init = Tsne.InitialPositions(input.Data, input.N, input.D, dims, options.Seed, threads);
 double initTime = sw.Elapsed.TotalSeconds; sw.Restart();

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace HeadAtlas.Projection;
 
 /// <summary>
@@ -19,16 +21,31 @@ internal sealed class FftRepulsion2D
     /// <summary>Largest box side in embedding units (openTSNE/FIt-SNE use 1).</summary>
     public double MaxBoxWidth { get; init; } = 1.0;
     public int MinFftSize { get; init; } = 128;
+    /// <summary>
+    /// Near pairs per point (for uniform density) the split mode aims at; 0 turns the split off. Past the FFT size
+    /// this gives (L ≥ 7.2·ρ·√(π·n / target), ρ = <see cref="NearRadiusPerBox"/>), the grid stops growing with the
+    /// embedding: its boxes widen to w and each kernel K is split as K = K_far + K_near, where K_far equals K beyond
+    /// r_c = ρ·w / MaxBoxWidth and is a smooth
+    /// cap (second-order Taylor polynomial in r² at r_c) inside, so the coarse grid interpolates it as well as the
+    /// fine grid interpolates K; K_near = K − K_far vanishes beyond r_c and is summed exactly over the pairs closer
+    /// than r_c (cell lists). The grid then costs O(n) instead of O(extent²).
+    /// </summary>
+    public double NearPairsTarget { get; init; } = 60;
+    /// <summary>r_c in box widths (at MaxBoxWidth 1) when split: larger is more accurate and has more near pairs.</summary>
+    public double NearRadiusPerBox { get; init; } = 1.5;
 
     private readonly ParallelOptions parallel;
     private Fft2D? fft;
     private float[] gridARe = [], gridAIm = [], gridBRe = [], gridBIm = [], kernelHat = [];
     private double gridX0, gridY0, gridExtent;
     private int gridBoxes;
+    private double nearRadius; // r_c of the split; 0 = no split (plain kernels on the grid)
     /// <summary>Diagnostics: grid placements and time (Stopwatch ticks) per phase.</summary>
     public int Placements;
     public long KernelTicks, SpreadTicks, FftTicks, GatherTicks;
     public string Timings => $"placements {Placements}, kernel {KernelTicks / 1e9:F2}s, spread {SpreadTicks / 1e9:F2}s, fft {FftTicks / 1e9:F2}s, gather {GatherTicks / 1e9:F2}s";
+    /// <summary>Split radius r_c of the current grid; 0 when the kernels are not split.</summary>
+    public double NearRadius => nearRadius;
     /// <summary>FFT size used by the last call (for diagnostics).</summary>
     public int LastSize => fft?.L ?? 0;
 
@@ -47,7 +64,7 @@ internal sealed class FftRepulsion2D
         }
         double extent = Math.Max(Math.Max(maxX - minX, maxY - minY), 1e-12);
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (!GridCovers(minX, maxX, minY, maxY, extent)) { PlaceGrid(minX, maxX, minY, maxY, extent); Placements++; }
+        if (!GridCovers(minX, maxX, minY, maxY, extent)) { PlaceGrid(minX, maxX, minY, maxY, extent, n); Placements++; }
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         KernelTicks += t1 - t0;
         int l = fft!.Stride, boxes = gridBoxes, m = boxes * NodesPerBox; // l: row stride of the grids
@@ -59,8 +76,9 @@ internal sealed class FftRepulsion2D
         // Per point: box cell and the 3 Lagrange weights along each axis. Computed in the (sequential) spreading
         // loop below: it is cheap, and a parallel loop of its own would add a synchronization point per iteration,
         // which costs more than the work on a busy machine.
-        var cell = new int[2 * n];                   // [n, 2] index of the first node of the point's box
-        var weights = new double[2 * n * NodesPerBox]; // [n, 2, 3]
+        if (cells.Length != 2 * n) { cells = new int[2 * n]; weightsBuffer = new double[2 * n * NodesPerBox]; zParts = new double[n]; }
+        var cell = cells;             // [n, 2] index of the first node of the point's box
+        var weights = weightsBuffer;  // [n, 2, 3]
 
         // Spread the four charges (sequential: scattered adds in a fixed order keep it deterministic).
         Array.Clear(gridARe); Array.Clear(gridAIm); Array.Clear(gridBRe); Array.Clear(gridBIm);
@@ -97,7 +115,8 @@ internal sealed class FftRepulsion2D
         SpreadTicks += t2 - t1; FftTicks += t3 - t2;
 
         // Gather potentials and form forces and each point's share of Z.
-        var zPart = new double[n];
+        var zPart = zParts; // [n]
+        double selfZ = FarKernel(0, nearRadius * nearRadius, squared: false);
         Parallel.For(0, (n + 1023) / 1024, parallel, chunk =>
         {
             int end = Math.Min(n, (chunk + 1) * 1024);
@@ -121,13 +140,103 @@ internal sealed class FftRepulsion2D
                 double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
                 rep[2 * i] = px * p1 - p2;
                 rep[2 * i + 1] = py * p1 - p3;
-                zPart[i] = p4 - 1; // −1: the point's own q = 1
+                zPart[i] = p4 - selfZ; // the point's own term (q = 1 unsplit)
             }
         });
+        if (nearRadius > 0) NearField(y, n, rep, zPart);
         double z = 0;
         for (int i = 0; i < n; i++) z += zPart[i];
         GatherTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t3;
         return z;
+    }
+
+    private int[] cells = [];
+    private double[] weightsBuffer = [], zParts = [];
+    private int[] cellStart = [], cellOrder = [], cellOfPoint = []; // [cells + 1], [n], [n]
+    private float[] cellX = [], cellY = []; // [n] positions relative to the grid origin, in cell order
+
+    /// <summary>Adds the near parts K − K_far of all pairs closer than r_c: rep[i] += Σⱼ (K₂ − K₂far)(yᵢ − yⱼ),
+    /// zPart[i] += Σⱼ (K₁ − K₁far). Points are bucketed into square cells of side r_c (counting sort, stable by
+    /// index), so each point's partners lie in its own and the 8 surrounding cells, and the partners in three
+    /// neighbouring cells of one row are contiguous: eight at a time in float SIMD. Every point's sums run in a
+    /// fixed order on one thread (deterministic).</summary>
+    private void NearField(double[] y, int n, double[] rep, double[] zPart)
+    {
+        double rc = nearRadius;
+        double x0 = gridX0, y0 = gridY0;
+        int cells1 = (int)Math.Ceiling(gridExtent / rc) + 1, cellCount = cells1 * cells1;
+        if (cellStart.Length < cellCount + 1) cellStart = new int[cellCount + 1];
+        if (cellOrder.Length < n) { cellOrder = new int[n]; cellOfPoint = new int[n]; cellX = new float[n + 8]; cellY = new float[n + 8]; }
+        var start = cellStart;
+        Array.Clear(start, 0, cellCount + 1);
+        for (int i = 0; i < n; i++)
+        {
+            int cx = Math.Clamp((int)((y[2 * i] - x0) / rc), 0, cells1 - 1);
+            int cy = Math.Clamp((int)((y[2 * i + 1] - y0) / rc), 0, cells1 - 1);
+            int c = cy * cells1 + cx;
+            cellOfPoint[i] = c;
+            start[c + 1]++;
+        }
+        for (int c = 0; c < cellCount; c++) start[c + 1] += start[c];
+        for (int i = 0; i < n; i++)
+        {
+            int at = start[cellOfPoint[i]]++; // start[c] ends as the old start[c + 1]; shifted back below
+            cellOrder[at] = i; cellX[at] = (float)(y[2 * i] - x0); cellY[at] = (float)(y[2 * i + 1] - y0);
+        }
+        for (int c = cellCount; c > 0; c--) start[c] = start[c - 1];
+        start[0] = 0;
+        float sc = (float)(rc * rc), c1 = (float)(1 / (1 + rc * rc));
+        // The loops below also meet each point itself (s = 0): its force term is 0, its z term 1 − K₁far(0) is removed.
+        double selfNear = 1 - FarKernel(0, rc * rc, squared: false);
+        int[] order = cellOrder, cellOf = cellOfPoint; float[] px = cellX, py = cellY;
+        Parallel.For(0, (n + 511) / 512, parallel, chunk =>
+        {
+            int end = Math.Min(n, (chunk + 1) * 512);
+            for (int a = chunk * 512; a < end; a++)
+            {
+                int i = order[a];
+                int c = cellOf[i], cx = c % cells1, cy = c / cells1;
+                var (fx, fy, z) = NearSums(px, py, start, cells1, cx, cy, px[a], py[a], sc, c1);
+                rep[2 * i] += fx; rep[2 * i + 1] += fy; zPart[i] += z - selfNear;
+            }
+        });
+    }
+
+    private static (double Fx, double Fy, double Z) NearSums(float[] px, float[] py, int[] start, int cells1, int cx, int cy,
+        float xi, float yi, float sc, float c1)
+    {
+        var vx = Vector256.Create(xi); var vy = Vector256.Create(yi); var vsc = Vector256.Create(sc);
+        var vc1 = Vector256.Create(c1); var one = Vector256.Create(1f); var two = Vector256.Create(2f); var three = Vector256.Create(3f);
+        var sfx = Vector256<float>.Zero; var sfy = sfx; var sz = sfx;
+        float fx = 0, fy = 0, z = 0;
+        for (int ny = Math.Max(cy - 1, 0); ny <= Math.Min(cy + 1, cells1 - 1); ny++)
+        {
+            int b = start[ny * cells1 + Math.Max(cx - 1, 0)], to = start[ny * cells1 + Math.Min(cx + 1, cells1 - 1) + 1];
+            for (; b + 8 <= to; b += 8)
+            {
+                var dx = vx - Vector256.LoadUnsafe(ref px[b]);
+                var dy = vy - Vector256.LoadUnsafe(ref py[b]);
+                var s = dx * dx + dy * dy;
+                var inside = Vector256.LessThan(s, vsc);
+                var k1 = one / (one + s);
+                var cds = vc1 * (s - vsc);
+                // K₁far = c(1 − c·ds + (c·ds)²), K₂far = c²(1 − 2c·ds + 3(c·ds)²)
+                var far1 = vc1 * (one - cds + cds * cds);
+                var far2 = vc1 * vc1 * (one - two * cds + three * cds * cds);
+                var near2 = Vector256.BitwiseAnd(k1 * k1 - far2, inside.AsSingle());
+                var near1 = Vector256.BitwiseAnd(k1 - far1, inside.AsSingle());
+                sfx += near2 * dx; sfy += near2 * dy; sz += near1;
+            }
+            for (; b < to; b++)
+            {
+                float dx = xi - px[b], dy = yi - py[b], s = dx * dx + dy * dy;
+                if (s >= sc) continue;
+                float k1 = 1 / (1 + s), cds = c1 * (s - sc);
+                float near2 = k1 * k1 - c1 * c1 * (1 - 2 * cds + 3 * cds * cds);
+                fx += near2 * dx; fy += near2 * dy; z += k1 - c1 * (1 - cds + cds * cds);
+            }
+        }
+        return ((double)Vector256.Sum(sfx) + fx, (double)Vector256.Sum(sfy) + fy, (double)Vector256.Sum(sz) + z);
     }
 
     /// <summary>The current grid can be kept while it holds every point and is not much larger than the embedding
@@ -141,15 +250,27 @@ internal sealed class FftRepulsion2D
     }
 
     /// <summary>Places a square grid over the points with a margin, on the smallest supported FFT size (2^k or 3·2^k) whose boxes are at
-    /// most MaxBoxWidth wide, and computes the kernel's spectrum for it.</summary>
-    private void PlaceGrid(double minX, double maxX, double minY, double maxY, double extent)
+    /// most MaxBoxWidth wide, or — when that is larger than the split size for n points — on the split size with
+    /// wider boxes and the near/far split of the kernels; then computes the kernels' spectra for it.</summary>
+    private void PlaceGrid(double minX, double maxX, double minY, double maxY, double extent, int n)
     {
+        int lSplit = NearPairsTarget > 0 ? Fft2D.NextSize((int)Math.Ceiling(7.2 * NearRadiusPerBox * Math.Sqrt(Math.PI * n / NearPairsTarget))) : int.MaxValue;
         int l = Fft2D.NextSize(MinFftSize);
-        while ((l / (2 * NodesPerBox)) * MaxBoxWidth < extent * 1.0001) l = Fft2D.NextSize(l + 1);
+        while ((l / (2 * NodesPerBox)) * MaxBoxWidth < extent * 1.0001 && l < lSplit) l = Fft2D.NextSize(l + 1);
         int boxes = l / (2 * NodesPerBox);
-        // Margin for the embedding to grow into, but never boxes wider than the limit.
-        double gridSide = Math.Min(extent * 1.2, boxes * MaxBoxWidth);
-        gridSide = Math.Max(gridSide, extent * 1.0001);
+        double gridSide;
+        if (boxes * MaxBoxWidth >= extent * 1.0001)
+        {
+            // Margin for the embedding to grow into, but never boxes wider than the limit.
+            gridSide = Math.Min(extent * 1.2, boxes * MaxBoxWidth);
+            gridSide = Math.Max(gridSide, extent * 1.0001);
+            nearRadius = 0;
+        }
+        else
+        {
+            gridSide = extent * 1.2;
+            nearRadius = NearRadiusPerBox * gridSide / boxes / MaxBoxWidth;
+        }
         gridX0 = 0.5 * (minX + maxX) - 0.5 * gridSide;
         gridY0 = 0.5 * (minY + maxY) - 0.5 * gridSide;
         gridExtent = gridSide;
@@ -166,6 +287,16 @@ internal sealed class FftRepulsion2D
             mixRe = new float[size]; mixIm = new float[size];
         }
         MakeKernel(l, boxes * NodesPerBox, gridSide / boxes / NodesPerBox);
+    }
+
+    /// <summary>The far part of K₁ = 1/(1+s) (<paramref name="squared"/>: K₂ = 1/(1+s)²) at s = r², split at
+    /// s_c = r_c²: K itself beyond s_c, its second-order Taylor polynomial about s_c inside (C² at s_c, smooth at 0).</summary>
+    internal static double FarKernel(double s, double sc, bool squared)
+    {
+        if (s >= sc) { double k1 = 1 / (1 + s); return squared ? k1 * k1 : k1; }
+        double c = 1 / (1 + sc), ds = s - sc;
+        // K₁: c − c²·ds + c³·ds²; K₂: c² − 2c³·ds + 3c⁴·ds².
+        return squared ? c * c * (1 - 2 * c * ds + 3 * c * c * ds * ds) : c * (1 - c * ds + c * c * ds * ds);
     }
 
     private float[] kernelRe = [], kernelIm = [];
@@ -206,8 +337,8 @@ internal sealed class FftRepulsion2D
             {
                 int dc = c < m ? c : c > l - m ? c - l : int.MaxValue;
                 if (dc == int.MaxValue) continue;
-                double q = 1 / (1 + ((double)dr * dr + (double)dc * dc) * spacing * spacing);
-                re[r * fft!.Stride + c] = (float)(squared ? q * q : q);
+                double r2 = ((double)dr * dr + (double)dc * dc) * spacing * spacing;
+                re[r * fft!.Stride + c] = (float)FarKernel(r2, nearRadius * nearRadius, squared);
             }
         }
         fft!.ForwardTransposed(ref re, ref im, l, parallel);

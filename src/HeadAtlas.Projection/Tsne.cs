@@ -17,6 +17,10 @@ public sealed record TsneOptions
     public double LearningRate { get; init; } = 0;
     /// <summary>Largest interpolation box side (embedding units) of the 2D FFT repulsion; 1 as in FIt-SNE/openTSNE.</summary>
     public double MaxBoxWidth { get; init; } = 1;
+    /// <summary>2D FFT repulsion: near pairs per point (uniform-density estimate) at which the grid stops growing and
+    /// the kernel is split into an exact near part and a smooth far part on the grid; 0 = never split
+    /// (see <see cref="FftRepulsion2D.NearPairsTarget"/>).</summary>
+    public double FftNearPairs { get; init; } = 60;
     /// <summary>Up to this many points the repulsion is summed exactly (O(n²)); above, FFT interpolation (2D) or Barnes-Hut (3D).</summary>
     public int ExactRepulsionMaxPoints { get; init; } = 2500;
     /// <summary>Optional starting positions [n, Dims]; default: PCA scaled to standard deviation 1e-4 (openTSNE, scikit-learn).</summary>
@@ -119,7 +123,7 @@ public static class Tsne
         // Repulsion: exact for small n (cheaper than a grid or tree there, and exact); else FFT grid (2D) or octree (3D).
         bool exact = n <= options.ExactRepulsionMaxPoints;
         var direct = exact ? new ExactRepulsion(parallel, dims) : null;
-        var fft = !exact && dims == 2 ? new FftRepulsion2D(parallel) { MaxBoxWidth = options.MaxBoxWidth } : null;
+        var fft = !exact && dims == 2 ? new FftRepulsion2D(parallel) { MaxBoxWidth = options.MaxBoxWidth, NearPairsTarget = options.FftNearPairs } : null;
         var tree = !exact && dims == 3 ? new BarnesHutRepulsion(parallel) : null;
         var attraction = new TsneAttraction(p, dims);
         int early = Math.Min(options.EarlyExaggerationIterations, options.Iterations);

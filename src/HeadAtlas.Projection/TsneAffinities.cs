@@ -35,10 +35,12 @@ public static class TsneAffinities
         double dMin = double.MaxValue;
         foreach (var v in squaredDistances) dMin = Math.Min(dMin, v);
         // Shifting by the nearest distance leaves the normalized distribution unchanged and keeps exp() in range.
+        // Safeguarded Newton on β: H(β) falls monotonically with dH/dβ = −β·Var_p(d), so a Newton step usually lands
+        // within the tolerance in a handful of steps; a step that leaves the bracket [lo, hi] known so far bisects instead.
         double beta = 1, lo = 0, hi = double.PositiveInfinity, entropy = 0;
         for (int step = 0; step < maxSteps; step++)
         {
-            double sum = 0, weighted = 0;
+            double sum = 0, weighted = 0, weighted2 = 0;
             for (int j = 0; j < k; j++)
             {
                 double shifted = squaredDistances[j] - dMin;
@@ -46,12 +48,18 @@ public static class TsneAffinities
                 p[j] = e;
                 sum += e;
                 weighted += e * shifted;
+                weighted2 += e * shifted * shifted;
             }
-            entropy = Math.Log(sum) + beta * weighted / sum;
+            double mean = weighted / sum;
+            entropy = Math.Log(sum) + beta * mean;
             for (int j = 0; j < k; j++) p[j] /= sum;
-            if (Math.Abs(entropy - target) < tolerance) break;
-            if (entropy > target) { lo = beta; beta = double.IsPositiveInfinity(hi) ? beta * 2 : 0.5 * (beta + hi); }
-            else { hi = beta; beta = 0.5 * (beta + lo); }
+            double gap = entropy - target;
+            if (Math.Abs(gap) < tolerance) break;
+            if (gap > 0) lo = beta; else hi = beta;
+            double variance = Math.Max(weighted2 / sum - mean * mean, 0);
+            double next = variance > 0 ? beta + gap / (beta * variance) : double.NaN;
+            if (!(next > lo && next < hi)) next = double.IsPositiveInfinity(hi) ? beta * 2 : 0.5 * (lo + hi);
+            beta = next;
         }
         return (beta, entropy);
     }
@@ -69,38 +77,57 @@ public static class TsneAffinities
             Calibrate(sq, perplexity, conditional.AsSpan(i * k, k));
         });
 
-        // Symmetrize: each directed entry i→j contributes pⱼ|ᵢ/(2n) to both (i, j) and (j, i).
-        var counts = new int[n + 1];
-        for (int i = 0; i < n; i++)
-            for (int s = 0; s < k; s++) { counts[i + 1]++; counts[graph.Indices[i * k + s] + 1]++; }
-        for (int i = 0; i < n; i++) counts[i + 1] += counts[i];
-        var fill = counts[..n].ToArray();
-        var cols = new int[counts[n]];
-        var vals = new double[counts[n]];
-        for (int i = 0; i < n; i++)
-            for (int s = 0; s < k; s++)
-            {
-                int j = graph.Indices[i * k + s];
-                double v = conditional[i * k + s] / (2.0 * n);
-                cols[fill[i]] = j; vals[fill[i]++] = v;
-                cols[fill[j]] = i; vals[fill[j]++] = v;
-            }
+        // Symmetrize: each directed entry i→j contributes pⱼ|ᵢ/(2n) to both (i, j) and (j, i). Row i of P merges its
+        // own k entries (sorted by column) with the entries that name i (the transposed graph: entry numbers, in
+        // ascending source row); a mutual pair meets once from each side and is summed. Counted, then filled, row by
+        // row in parallel: memory stays at the transposed index [n·k] besides the result (at 1M points this matters).
+        var reverseStart = new int[n + 1];
+        foreach (int j in graph.Indices) reverseStart[j + 1]++;
+        for (int i = 0; i < n; i++) reverseStart[i + 1] += reverseStart[i];
+        var reverse = new int[n * k]; // [n·k] entry numbers e = r·k + s with Indices[e] = this row, rows ascending
+        var fill = reverseStart[..n];
+        for (int e = 0; e < n * k; e++) reverse[fill[graph.Indices[e]]++] = e;
+        fill = [];
 
-        // Sort each row by column and merge duplicates (a mutual neighbour pair appears twice).
         var rowStart = new int[n + 1];
-        var outCols = new List<int>(cols.Length);
-        var outVals = new List<double>(cols.Length);
-        for (int i = 0; i < n; i++)
+        Parallel.For(0, n, options, () => new (int, int)[k], (i, _, own) =>
         {
-            int a = counts[i], b = counts[i + 1];
-            Array.Sort(cols, vals, a, b - a);
-            for (int t = a; t < b; t++)
-            {
-                if (outCols.Count > rowStart[i] && outCols[^1] == cols[t]) outVals[^1] += vals[t];
-                else { outCols.Add(cols[t]); outVals.Add(vals[t]); }
-            }
-            rowStart[i + 1] = outCols.Count;
+            rowStart[i + 1] = MergeRow(graph, i, own, reverse, reverseStart, conditional, n, null, null, 0);
+            return own;
+        }, _ => { });
+        for (int i = 0; i < n; i++) rowStart[i + 1] += rowStart[i];
+        var outCols = new int[rowStart[n]];    // [nnz]
+        var outVals = new double[rowStart[n]]; // [nnz]
+        Parallel.For(0, n, options, () => new (int, int)[k], (i, _, own) =>
+        {
+            MergeRow(graph, i, own, reverse, reverseStart, conditional, n, outCols, outVals, rowStart[i]);
+            return own;
+        }, _ => { });
+        return new SparseAffinities(n, rowStart, outCols, outVals);
+    }
+
+    /// <summary>Row i of the symmetric P: its own entries (column, entry number) sorted by column in
+    /// <paramref name="own"/>, merged with the reverse entries. Writes them from <paramref name="at"/> when
+    /// <paramref name="cols"/> is given; returns the count.</summary>
+    private static int MergeRow(KnnGraph graph, int i, (int Column, int Entry)[] own, int[] reverse, int[] reverseStart,
+        double[] conditional, int n, int[]? cols, double[]? vals, int at)
+    {
+        int k = graph.K;
+        for (int s = 0; s < k; s++) own[s] = (graph.Indices[i * k + s], i * k + s);
+        Array.Sort(own, (x, y) => x.Column.CompareTo(y.Column));
+        int a = 0, b = reverseStart[i], bEnd = reverseStart[i + 1], count = 0;
+        double twoN = 2.0 * n;
+        while (a < k || b < bEnd)
+        {
+            int colA = a < k ? own[a].Column : int.MaxValue;
+            int colB = b < bEnd ? reverse[b] / k : int.MaxValue;
+            int col = Math.Min(colA, colB);
+            double v = 0;
+            if (colA == col) v = conditional[own[a++].Entry] / twoN;
+            if (colB == col) v = colA == col ? v + conditional[reverse[b++]] / twoN : conditional[reverse[b++]] / twoN;
+            if (cols is not null) { cols[at + count] = col; vals![at + count] = v; }
+            count++;
         }
-        return new SparseAffinities(n, rowStart, outCols.ToArray(), outVals.ToArray());
+        return count;
     }
 }

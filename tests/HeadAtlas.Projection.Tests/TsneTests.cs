@@ -68,6 +68,25 @@ public class TsneTests
         for (int i = 0; i < p.N; i++)
             for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++) dict[(i, p.Columns[e])] = p.Values[e];
         foreach (var ((i, j), v) in dict) Assert.Equal(v, dict[(j, i)], 15);
+
+        // Independently: pᵢⱼ = (pⱼ|ᵢ + pᵢ|ⱼ) / 2n from each row's own calibration, over exactly the kNN pairs.
+        var expected = new Dictionary<(int, int), double>();
+        for (int i = 0; i < 200; i++)
+        {
+            var sq = Enumerable.Range(0, 30).Select(s => (double)graph.Distances[i * 30 + s] * graph.Distances[i * 30 + s]).ToArray();
+            var cond = new double[30];
+            TsneAffinities.Calibrate(sq, 10, cond);
+            for (int s = 0; s < 30; s++)
+            {
+                int j = graph.Indices[i * 30 + s];
+                expected[(i, j)] = expected.GetValueOrDefault((i, j)) + cond[s] / 400;
+                expected[(j, i)] = expected.GetValueOrDefault((j, i)) + cond[s] / 400;
+            }
+        }
+        Assert.Equal(expected.Count, dict.Count);
+        foreach (var (key, v) in expected) Assert.Equal(v, dict[key], 15);
+        for (int i = 0; i < p.N; i++)
+            for (int e = p.RowStart[i] + 1; e < p.RowStart[i + 1]; e++) Assert.True(p.Columns[e] > p.Columns[e - 1]);
     }
 
     /// <summary>Reference: Σⱼ q²ᵢⱼ(yᵢ − yⱼ) and Z by the exact O(n²) double sums.</summary>
@@ -89,25 +108,71 @@ public class TsneTests
     }
 
     // Interpolation error grows with the box width relative to the point spacing: a dense cloud (t-SNE's case) is
-    // accurate with boxes of width 1 (FIt-SNE's default); a sparse, wide one needs narrower boxes.
+    // accurate with boxes of width 1 (FIt-SNE's default); a sparse, wide one needs narrower boxes. nearPairs > 0 lets
+    // the grid stop growing and split the kernel (exact near part, smooth far part on wide boxes): then a wide cloud
+    // is accurate on a small grid.
     [Theory]
-    [InlineData(0.01, 1.0)]
-    [InlineData(3.0, 1.0)]
-    [InlineData(40.0, 0.5)]
-    public void FftRepulsionMatchesExactSums(double spread, double maxBoxWidth)
+    [InlineData(800, 0.01, 1.0, 0.0)]
+    [InlineData(800, 3.0, 1.0, 0.0)]
+    [InlineData(800, 40.0, 0.5, 0.0)]
+    [InlineData(800, 3.0, 1.0, 30.0)]
+    [InlineData(2000, 30.0, 1.0, 30.0)]
+    [InlineData(2000, 60.0, 1.0, 60.0)]
+    public void FftRepulsionMatchesExactSums(int n, double spread, double maxBoxWidth, double nearPairs)
     {
-        int n = 800;
         var rng = new Random(5);
         var y = new double[2 * n];
         for (int t = 0; t < y.Length; t++) y[t] = PcaTests.Gauss(rng) * spread + (t % 2 == 0 && t % 8 == 0 ? spread : 0);
         var (refRep, refZ) = ExactRepulsion(y, n, 2);
         var rep = new double[2 * n];
-        var fft = new FftRepulsion2D(new ParallelOptions { MaxDegreeOfParallelism = 2 }) { MaxBoxWidth = maxBoxWidth };
+        var fft = new FftRepulsion2D(new ParallelOptions { MaxDegreeOfParallelism = 2 }) { MaxBoxWidth = maxBoxWidth, NearPairsTarget = nearPairs };
         double z = fft.Compute(y, n, rep);
+        if (nearPairs > 0 && spread >= 30) Assert.True(fft.LastSize <= 192 && fft.NearRadius > 1, $"grid {fft.LastSize}, r_c {fft.NearRadius}");
         Assert.Equal(refZ, z, refZ * 5e-3);
         double err = 0, norm = 0;
         for (int t = 0; t < rep.Length; t++) { err += (rep[t] - refRep[t]) * (rep[t] - refRep[t]); norm += refRep[t] * refRep[t]; }
         Assert.True(Math.Sqrt(err / norm) < 1e-2, $"relative force error {Math.Sqrt(err / norm)}");
+    }
+
+    [Fact]
+    public void SplitFftRepulsionIsTheSameWhateverTheThreads()
+    {
+        int n = 3000;
+        var rng = new Random(7);
+        var y = new double[2 * n];
+        for (int t = 0; t < y.Length; t++) y[t] = PcaTests.Gauss(rng) * 25;
+        var results = new[] { 1, 2, 3 }.Select(threads =>
+        {
+            var fft = new FftRepulsion2D(new ParallelOptions { MaxDegreeOfParallelism = threads });
+            var rep = new double[2 * n];
+            double z = fft.Compute(y, n, rep);
+            Assert.True(fft.NearRadius > 0); // the split is in use
+            return (z, rep);
+        }).ToList();
+        foreach (var (z, rep) in results.Skip(1))
+        {
+            Assert.Equal(results[0].z, z);
+            Assert.Equal(results[0].rep, rep);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FarKernelIsTheKernelBeyondTheSplitAndSmoothAtIt(bool squared)
+    {
+        double sc = 7.3;
+        double K(double s) => squared ? 1 / ((1 + s) * (1 + s)) : 1 / (1 + s);
+        foreach (double s in new[] { 7.3, 8.0, 50.0 }) Assert.Equal(K(s), FftRepulsion2D.FarKernel(s, sc, squared), 15);
+        // Value, first and second derivative in s continuous at s_c (one-sided finite differences from inside).
+        double h = 1e-3;
+        double inside(double ds) => FftRepulsion2D.FarKernel(sc - ds, sc, squared);
+        double outside(double ds) => K(sc + ds);
+        Assert.Equal(outside(0), inside(1e-12), 12);
+        Assert.Equal((outside(h) - outside(0)) / h, (inside(0) - inside(h)) / h, 4);
+        Assert.Equal((outside(2 * h) - 2 * outside(h) + outside(0)) / (h * h), (inside(2 * h) - 2 * inside(h) + inside(0)) / (h * h), 3);
+        Assert.Equal(K(0), FftRepulsion2D.FarKernel(0, 0, squared), 15); // no split: the kernel itself
+        Assert.True(FftRepulsion2D.FarKernel(0, sc, squared) < K(0));      // the cap is lower than the peak it replaces
     }
 
     [Fact]
