@@ -57,8 +57,12 @@ public static class TsneAffinities
             if (Math.Abs(gap) < tolerance) break;
             if (gap > 0) lo = beta; else hi = beta;
             double variance = Math.Max(weighted2 / sum - mean * mean, 0);
+            // No spread left: all the mass sits on the nearest neighbours (duplicates at the same distance), so no β
+            // changes the entropy any more; it stays above the target when there are more such duplicates than the
+            // perplexity. Keep this p (uniform over them) rather than let β run off to infinity (∞·0 = NaN).
+            if (variance == 0 && gap > 0) break;
             double next = variance > 0 ? beta + gap / (beta * variance) : double.NaN;
-            if (!(next > lo && next < hi)) next = double.IsPositiveInfinity(hi) ? beta * 2 : 0.5 * (lo + hi);
+            if (!(next > lo && next < hi) || !double.IsFinite(next)) next = double.IsPositiveInfinity(hi) ? beta * 2 : 0.5 * (lo + hi);
             beta = next;
         }
         return (beta, entropy);

@@ -39,6 +39,20 @@ public class TsneTests
         return hits / (double)n;
     }
 
+    [Fact]
+    public void CalibrationWithMoreDuplicatesThanThePerplexityStaysFinite()
+    {
+        // Eight neighbours at distance 0 (duplicate points) and seven farther ones: with perplexity 5 no β reaches the
+        // target entropy (it stays ≥ log 8); the answer is the limit β → ∞: uniform over the duplicates.
+        var sq = Enumerable.Repeat(0.0, 8).Concat(Enumerable.Range(1, 7).Select(i => 1e-3 * i)).ToArray();
+        var p = new double[sq.Length];
+        var (beta, entropy) = TsneAffinities.Calibrate(sq, 5, p);
+        Assert.True(double.IsFinite(beta) && double.IsFinite(entropy));
+        Assert.All(p, v => Assert.True(double.IsFinite(v)));
+        for (int j = 0; j < 8; j++) Assert.Equal(1.0 / 8, p[j], 1e-9);
+        for (int j = 8; j < sq.Length; j++) Assert.Equal(0.0, p[j], 1e-9);
+    }
+
     [Theory]
     [InlineData(5.0)]
     [InlineData(30.0)]
