@@ -26,15 +26,6 @@ internal static class BarnesHutBench
         double exactZ = new ExactRepulsion(parallel, 3).Compute(y, n, exactRep);
         double exactSeconds = sw.Elapsed.TotalSeconds;
 
-        var before = new BarnesHutRepulsionBefore(parallel) { Theta = theta };
-        var beforeRep = new double[3 * n];
-        before.Compute(y, n, beforeRep); // warm-up
-        var cpuB = Process.GetCurrentProcess().TotalProcessorTime;
-        for (int c = 0; c < 5; c++) before.Compute(y, n, beforeRep);
-        double beforeCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuB).TotalSeconds / 5;
-        double errB = 0, normB = 0;
-        for (int t = 0; t < beforeRep.Length; t++) { errB += (beforeRep[t] - exactRep[t]) * (beforeRep[t] - exactRep[t]); normB += exactRep[t] * exactRep[t]; }
-
         var bh = new BarnesHutRepulsion(parallel) { Theta = theta, LeafSize = leafSize };
         var rep = new double[3 * n];
         double z = bh.Compute(y, n, rep); // warm-up
@@ -50,7 +41,6 @@ internal static class BarnesHutBench
                           $"(×750 iterations = {cpu * 750:F1} CPU s); exact: {exactSeconds * 1000:F0} ms");
         Console.WriteLine($"relative error: forces {Math.Sqrt(err / norm):E2} (RMS over coordinates), Z {Math.Abs(z - exactZ) / exactZ:E2}; " +
                           $"{bh.LastInteractions / (double)n:F0} interactions per point, leaf size {leafSize}");
-        Console.WriteLine($"before (f32e427): {beforeCpu * 1000:F1} ms CPU per call, force error {Math.Sqrt(errB / normB):E2}; CPU ratio before/now {beforeCpu / cpu:F2}×");
         return 0;
     }
 }
