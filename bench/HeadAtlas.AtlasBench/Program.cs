@@ -67,7 +67,7 @@ try
     {
         var metric = AtlasBuilder.ParseMetric(manifest.Settings.Metric);
         var sw = Stopwatch.StartNew();
-        var phaseTicks = new long[5]; // read q/k, normalize, PCA, write, faithfulness (summed over threads)
+        var phaseTicks = new long[3]; // read q/k, normalize, PCA + files + faithfulness (summed over threads)
         Parallel.ForEach(manifest.Heads, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, head =>
         {
             string headDir = Path.Combine(runDir, head.Dir);
@@ -77,20 +77,10 @@ try
             Lap(0);
             var points = QkNormalization.JointPoints(q, k, rows, d, settings.KeyTranslation, settings.ScaleMatching, metric); // [2N, dHead]
             Lap(1);
-            // As the base does it: one fit for 2D and 3D, one thread per head.
-            var pca = PcaModel.Fit(points, 2 * rows, d, pcas.Max(p => p[^2] - '0'), threads: 1);
-            foreach (var p in pcas)
-            {
-                int dims = p[^2] - '0';
-                var coords = pca.Transform(points, 2 * rows, dims); // [2N, dims]
-                Lap(2);
-                RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), coords, 2 * rows, dims);
-                Lap(3);
-                HeadMetrics.RecordFaithfulness(runDir, headDir, p, coords, rows, dims);
-                Lap(4);
-            }
+            AtlasBuilder.WritePca(runDir, headDir, points, rows, d, pcas); // what the base does per head
+            Lap(2);
         });
-        string[] phaseNames = ["read q/k", "normalize", "PCA", "write", "faithfulness"];
+        string[] phaseNames = ["read q/k", "normalize", "PCA, files and faithfulness"];
         Console.WriteLine("PCA pass by phase (summed over threads): " +
             string.Join(", ", phaseNames.Select((name, i) => $"{name} {phaseTicks[i] / (double)Stopwatch.Frequency:F2} s")));
         pcaSeconds = sw.Elapsed.TotalSeconds;

@@ -134,15 +134,7 @@ public static class AtlasBuilder
             if (pcas.Count > 0)
             {
                 var points = QkNormalization.JointPoints(q, k, n, info.DHead, settings.KeyTranslation, settings.ScaleMatching, metric); // [2N, dHead]
-                // One fit serves 2D and 3D (the 2D axes are the 3D fit's first two); one thread: heads run side by side.
-                var pca = PcaModel.Fit(points, 2 * n, info.DHead, pcas.Max(p => ParseProjection(p).Dims), threads: 1);
-                foreach (var p in pcas)
-                {
-                    int dims = ParseProjection(p).Dims;
-                    var coords = pca.Transform(points, 2 * n, dims); // [2N, dims]
-                    RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), coords, 2 * n, dims);
-                    HeadMetrics.RecordFaithfulness(dir, headDir, p, coords, n, dims);
-                }
+                WritePca(dir, headDir, points, n, info.DHead, pcas);
             }
             stage.Report(Interlocked.Increment(ref done));
         });
@@ -159,6 +151,21 @@ public static class AtlasBuilder
         };
         RunWriter.WriteManifest(Path.Combine(dir, RunReader.ManifestFile), manifest);
         return manifest;
+    }
+
+    /// <summary>Writes the PCA projections <paramref name="pcas"/> (e.g. pca2d, pca3d) of one head's joint points
+    /// [2N, dHead] and records their faithfulness. One fit serves 2D and 3D (the 2D axes are the 3D fit's first two);
+    /// one thread, since heads run side by side.</summary>
+    public static void WritePca(string runDir, string headDir, float[] points, int n, int dHead, IReadOnlyList<string> pcas)
+    {
+        var pca = PcaModel.Fit(points, 2 * n, dHead, pcas.Max(p => ParseProjection(p).Dims), threads: 1);
+        foreach (var p in pcas)
+        {
+            int dims = ParseProjection(p).Dims;
+            var coords = pca.Transform(points, 2 * n, dims); // [2N, dims]
+            RunWriter.WriteProjection(Path.Combine(headDir, p + ".arrow"), coords, 2 * n, dims);
+            HeadMetrics.RecordFaithfulness(runDir, headDir, p, coords, n, dims);
+        }
     }
 
     /// <summary>The corpus as the model's sequences: over-long lines split, then cut at <paramref name="maxTokens"/>.</summary>
