@@ -73,40 +73,56 @@ internal sealed class FftRepulsion2D
         // Coordinates relative to the grid centre keep the cancellations in the sums below small.
         double cx = x0 + 0.5 * gridExtent, cy = y0 + 0.5 * gridExtent;
 
-        // Per point: box cell and the 3 Lagrange weights along each axis. Computed in the (sequential) spreading
-        // loop below: it is cheap, and a parallel loop of its own would add a synchronization point per iteration,
-        // which costs more than the work on a busy machine.
-        if (cells.Length != 2 * n) { cells = new int[2 * n]; weightsBuffer = new double[2 * n * NodesPerBox]; zParts = new double[n]; }
+        // Per point: box cell and the 3 Lagrange weights along each axis (independent per point: parallel).
+        if (cells.Length != 2 * n) { cells = new int[2 * n]; weightsBuffer = new double[2 * n * NodesPerBox]; zParts = new double[n]; byBoxRow = new int[n]; }
         var cell = cells;             // [n, 2] index of the first node of the point's box
         var weights = weightsBuffer;  // [n, 2, 3]
-
-        // Spread the four charges (sequential: scattered adds in a fixed order keep it deterministic).
-        Array.Clear(gridARe); Array.Clear(gridAIm); Array.Clear(gridBRe); Array.Clear(gridBIm);
-        for (int i = 0; i < n; i++)
+        Parallel.For(0, (n + 2047) / 2048, parallel, chunk =>
         {
-            for (int a = 0; a < 2; a++)
-            {
-                double u = (y[2 * i + a] - (a == 0 ? x0 : y0)) / boxWidth;
-                int b = Math.Clamp((int)Math.Floor(u), 0, boxes - 1);
-                cell[2 * i + a] = b * NodesPerBox;
-                LagrangeWeights(u - b, weights.AsSpan((2 * i + a) * NodesPerBox, NodesPerBox));
-            }
-            double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
-            int gx = cell[2 * i], gy = cell[2 * i + 1];
-            for (int s = 0; s < NodesPerBox; s++)
-            {
-                double wy = weights[(2 * i + 1) * NodesPerBox + s];
-                int row = (gy + s) * l + gx;
-                for (int t = 0; t < NodesPerBox; t++)
+            for (int i = chunk * 2048, end = Math.Min(n, i + 2048); i < end; i++)
+                for (int a = 0; a < 2; a++)
                 {
-                    double w = wy * weights[2 * i * NodesPerBox + t];
-                    gridARe[row + t] += (float)w;
-                    gridAIm[row + t] += (float)(w * px);
-                    gridBRe[row + t] += (float)(w * py);
-                    gridBIm[row + t] += (float)w;
+                    double u = (y[2 * i + a] - (a == 0 ? x0 : y0)) / boxWidth;
+                    int b = Math.Clamp((int)Math.Floor(u), 0, boxes - 1);
+                    cell[2 * i + a] = b * NodesPerBox;
+                    LagrangeWeights(u - b, weights.AsSpan((2 * i + a) * NodesPerBox, NodesPerBox));
+                }
+        });
+
+        // Spread the four charges. A point writes only to the node rows of its own box row, so box rows are
+        // spread in parallel; within one, points go in index order (counting sort), so every node sums in a
+        // fixed order whatever the thread count.
+        if (rowStart.Length < boxes + 1) rowStart = new int[boxes + 1];
+        Array.Clear(rowStart, 0, boxes + 1);
+        for (int i = 0; i < n; i++) rowStart[cell[2 * i + 1] / NodesPerBox + 1]++;
+        for (int r = 0; r < boxes; r++) rowStart[r + 1] += rowStart[r];
+        for (int i = 0; i < n; i++) byBoxRow[rowStart[cell[2 * i + 1] / NodesPerBox]++] = i;
+        for (int r = boxes; r > 0; r--) rowStart[r] = rowStart[r - 1]; // shift back: rowStart[r] = first of row r
+        rowStart[0] = 0;
+        Array.Clear(gridARe); Array.Clear(gridAIm); Array.Clear(gridBRe); Array.Clear(gridBIm);
+        int[] order = byBoxRow, rows = rowStart;
+        Parallel.For(0, boxes, parallel, boxRow =>
+        {
+            for (int k = rows[boxRow]; k < rows[boxRow + 1]; k++)
+            {
+                int i = order[k];
+                double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
+                int gx = cell[2 * i], gy = cell[2 * i + 1];
+                for (int s = 0; s < NodesPerBox; s++)
+                {
+                    double wy = weights[(2 * i + 1) * NodesPerBox + s];
+                    int row = (gy + s) * l + gx;
+                    for (int t = 0; t < NodesPerBox; t++)
+                    {
+                        double w = wy * weights[2 * i * NodesPerBox + t];
+                        gridARe[row + t] += (float)w;
+                        gridAIm[row + t] += (float)(w * px);
+                        gridBRe[row + t] += (float)(w * py);
+                        gridBIm[row + t] += (float)w;
+                    }
                 }
             }
-        }
+        });
 
         long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         Convolve(ref gridARe, ref gridAIm, m, mixed: false);
@@ -152,7 +168,7 @@ internal sealed class FftRepulsion2D
         return z;
     }
 
-    private int[] cells = [];
+    private int[] cells = [], byBoxRow = [], rowStart = []; // [n, 2], [n] points by box row, [boxes + 1]
     private double[] weightsBuffer = [], zParts = [];
     private int[] cellStart = [], cellOrder = [], cellOfPoint = []; // [cells + 1], [n], [n]
     private float[] cellX = [], cellY = []; // [n] positions relative to the grid origin, in cell order
