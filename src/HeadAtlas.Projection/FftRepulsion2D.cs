@@ -250,13 +250,73 @@ internal sealed class FftRepulsion2D
                     aboveFrom = Start[upBase + Math.Max(cx - 1, 0)];
                     aboveTo = Start[upBase + Math.Min(cx + 1, Cells1 - 1) + 1];
                 }
-                for (int a = Start[rowBase + cx]; a < Start[rowBase + cx + 1]; a++)
+                int a = Start[rowBase + cx], end = Start[rowBase + cx + 1];
+                // Two points of the cell at a time share the partners' loads and sum updates: their runs above are
+                // the same, and a + 1's run in this row is a's without the pair (a, a + 1), done on its own.
+                for (; a + 2 <= end; a += 2)
+                {
+                    Pair(a, a + 1);
+                    Run2(a, a + 2, right);
+                    Run2(a, aboveFrom, aboveTo);
+                }
+                if (a < end)
                 {
                     var (fx, fy, z) = Run(a, a + 1, right);
                     var (gx, gy, w) = Run(a, aboveFrom, aboveTo);
                     Fx[a] += fx + gx; Fy[a] += fy + gy; Z[a] += z + w;
                 }
             }
+        }
+
+        /// <summary>The single pair (a, b).</summary>
+        private void Pair(int a, int b)
+        {
+            float dx = X[a] - X[b], dy = Y[a] - Y[b], s = dx * dx + dy * dy;
+            if (s >= Sc) return;
+            float k1 = 1 / (1 + s), cds = C1 * (s - Sc);
+            float near2 = k1 * k1 - C1 * C1 * (1 - 2 * cds + 3 * cds * cds);
+            float near1 = k1 - C1 * (1 - cds + cds * cds);
+            Fx[a] += near2 * dx; Fy[a] += near2 * dy; Z[a] += near1;
+            Fx[b] -= near2 * dx; Fy[b] -= near2 * dy; Z[b] += near1;
+        }
+
+        /// <summary>Pairs (a, b) and (a + 1, b) for b in [from, to), both points' sums and the b's updated.</summary>
+        private void Run2(int a, int from, int to)
+        {
+            var ax = Vector256.Create(X[a]); var ay = Vector256.Create(Y[a]);
+            var bx = Vector256.Create(X[a + 1]); var by = Vector256.Create(Y[a + 1]);
+            var sfx = Vector256<float>.Zero; var sfy = sfx; var sz = sfx; var tfx = sfx; var tfy = sfx; var tz = sfx;
+            int b = from;
+            for (; b + 8 <= to; b += 8)
+            {
+                var px = Vector256.LoadUnsafe(ref X[b]); var py = Vector256.LoadUnsafe(ref Y[b]);
+                var (fx, fy, z1) = Terms(ax - px, ay - py);
+                var (gx, gy, z2) = Terms(bx - px, by - py);
+                sfx += fx; sfy += fy; sz += z1; tfx += gx; tfy += gy; tz += z2;
+                (Vector256.LoadUnsafe(ref Fx[b]) - fx - gx).StoreUnsafe(ref Fx[b]);
+                (Vector256.LoadUnsafe(ref Fy[b]) - fy - gy).StoreUnsafe(ref Fy[b]);
+                (Vector256.LoadUnsafe(ref Z[b]) + z1 + z2).StoreUnsafe(ref Z[b]);
+            }
+            Fx[a] += Vector256.Sum(sfx); Fy[a] += Vector256.Sum(sfy); Z[a] += Vector256.Sum(sz);
+            Fx[a + 1] += Vector256.Sum(tfx); Fy[a + 1] += Vector256.Sum(tfy); Z[a + 1] += Vector256.Sum(tz);
+            for (; b < to; b++) { Pair(a, b); Pair(a + 1, b); }
+        }
+
+        /// <summary>Near parts of eight pairs with differences (dx, dy): the force terms (K₂ − K₂far)·(dx, dy) and
+        /// K₁ − K₁far, zero beyond r_c.</summary>
+        private (Vector256<float> Fx, Vector256<float> Fy, Vector256<float> Z) Terms(Vector256<float> dx, Vector256<float> dy)
+        {
+            var one = Vector256.Create(1f); var two = Vector256.Create(2f); var vc1 = Vector256.Create(C1);
+            var vsc = Vector256.Create(Sc);
+            var s = dx * dx + dy * dy;
+            var inside = Vector256.LessThan(s, vsc);
+            var den = one + s;
+            var r = System.Runtime.Intrinsics.X86.Avx.Reciprocal(den);
+            var k1 = r * (two - den * r); // 1/(1+s): estimate and one Newton step
+            var cds = vc1 * (s - vsc);
+            var near1 = Vector256.BitwiseAnd(k1 - vc1 * (one - cds + cds * cds), inside);
+            var near2 = Vector256.BitwiseAnd(k1 * k1 - vc1 * vc1 * (one - two * cds + Vector256.Create(3f) * cds * cds), inside);
+            return (near2 * dx, near2 * dy, near1);
         }
 
         /// <summary>Pairs (a, b) for b in [from, to): returns a's sums and adds the opposite forces and the same Z
