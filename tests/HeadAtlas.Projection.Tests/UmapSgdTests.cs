@@ -25,10 +25,12 @@ public class UmapSgdTests
             for (int l = 0; l < 8; l++)
             {
                 double want = Math.Pow(xs[t + l], b);
-                worst = Math.Max(worst, Math.Abs(got[l] - want) / want);
+                // 1e-6, plus the rounding of b·log₂x to float (2 ulp of it, times ln 2, as a relative error of 2^(b·log₂x)).
+                double bound = 1e-6 + 2 * Math.Abs(b * Math.Log2(xs[t + l])) * Math.Pow(2, -24) * Math.Log(2);
+                worst = Math.Max(worst, Math.Abs(got[l] - want) / want / bound);
             }
         }
-        Assert.True(worst < 3e-6, $"worst relative error {worst:E2}");
+        Assert.True(worst < 1, $"relative error {worst:F2} of its bound");
         Assert.True(worst > 0); // it is an approximation: a zero here would mean the test compares the function with itself
     }
 
@@ -54,7 +56,7 @@ public class UmapSgdTests
     public void VectorEpochsMatchARowByRowReference(int dims)
     {
         // A small graph (rows of different lengths, some without due edges) and a few epochs: the 32-lane machinery must
-        // move each row exactly as one row alone would, here written plainly with MathF.Pow.
+        // move each row as one row alone would, written here plainly in double precision with Math.Pow.
         int n = 300;
         var (x, _) = TsneTests.Clusters(n, 6, 3, 4, 8);
         var graph = UmapGraph.FromKnn(KnnGraph.Exact(x, n, 6, 9));
@@ -67,7 +69,8 @@ public class UmapSgdTests
         var plainSchedule = new EdgeSchedule(graph, 40, 5);
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
-            float alpha = 1 - epoch / 40f;
+            // A small learning rate: at 1, early UMAP steps overshoot and amplify float-vs-double rounding chaotically.
+            float alpha = 0.1f * (1 - epoch / 40f);
             var snapshot = (float[])fast.Clone();
             int e0 = epoch;
             // Two uneven ranges, as two tasks would have.
@@ -77,8 +80,10 @@ public class UmapSgdTests
 
             var plainSnapshot = (float[])plain.Clone();
             for (int i = 0; i < n; i++) ReferenceRow(graph, plainSchedule, i, epoch, plain, plainSnapshot, n, dims, a, b, alpha, (uint)(i * 7919 + e0));
+            int worst = 0;
+            for (int t = 0; t < fast.Length; t++) if (Math.Abs(plain[t] - fast[t]) > Math.Abs(plain[worst] - fast[worst])) worst = t;
+            Assert.True(Math.Abs(plain[worst] - fast[worst]) < 1e-4, $"epoch {epoch}: row {worst / dims} differs: {plain[worst]} vs {fast[worst]}; snapshot {plainSnapshot[worst]}");
         }
-        for (int t = 0; t < fast.Length; t++) Assert.Equal(plain[t], fast[t], 2e-3f);
         Assert.NotEqual(y0, fast); // it moved
     }
 
