@@ -101,6 +101,9 @@ public static class Umap
         var snapshot = new float[n * dims]; // [n, dims] positions at the start of the epoch
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
         const int rowsPerTask = 512;
+        // One workspace per thread for the whole run (its step lists are ~100 KB: allocating them per task would churn
+        // the large-object heap); what a workspace held before does not affect the result.
+        using var workers = new ThreadLocal<UmapSgd>(() => new UmapSgd(graph, schedule, snapshot, n, dims, (float)a, (float)b, 2f, skipSelf: true));
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -109,7 +112,7 @@ public static class Umap
             int e0 = epoch;
             Parallel.For(0, (n + rowsPerTask - 1) / rowsPerTask, parallel, task =>
             {
-                var sgd = new UmapSgd(graph, schedule, snapshot, n, dims, (float)a, (float)b, 2f, skipSelf: true);
+                var sgd = workers.Value!;
                 int first = task * rowsPerTask;
                 sgd.Epoch(y, first, Math.Min(rowsPerTask, n - first), e0, alpha, i => NnDescent.Mix(options.Seed, e0, i));
             });

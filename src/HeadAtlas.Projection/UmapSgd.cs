@@ -75,8 +75,9 @@ internal sealed class UmapSgd
                 {
                     var at = Vector256.Load(pNext + g);
                     var stop = Vector256.Load(pEnd + g);
-                    var active = Vector256.LessThan(at, stop);
-                    if (active == Vector256<int>.Zero) continue;
+                    var active0 = Vector256.LessThan(at, stop);
+                    if (active0 == Vector256<int>.Zero) continue;
+                    var active = active0;
                     busy = true;
                     var code = Gather(steps, at);
                     var repel = Vector256.LessThan(code, Vector256<int>.Zero);
@@ -84,11 +85,17 @@ internal sealed class UmapSgd
                     var target = Vector256.ConditionalSelect(repel, drawn, code);
                     active &= ~(repel & Vector256.Equals(target, Vector256.Load(pSelf + g)));
                     Step(source, target, repel, active, rate, attractionRate, px + g, py + g, pz + g);
-                    at -= Vector256.LessThan(at, stop); // + 1 where active
+                    at -= active0; // + 1 where active
                     at.Store(pNext + g);
-                    if (Vector256.EqualsAny(at, stop))
-                        for (int lane = g; lane < g + Lanes; lane++)
-                            if (pNext[lane] == pEnd[lane] && pRow[lane] >= 0) { Finish(lane, y); Take(lane, y, first, count, ref queued); }
+                    // Lanes whose row just ended (active before this step, at its end now) hand it back and take the next.
+                    uint done = (Vector256.Equals(at, stop) & active0).ExtractMostSignificantBits();
+                    while (done != 0)
+                    {
+                        int lane = g + System.Numerics.BitOperations.TrailingZeroCount(done);
+                        done &= done - 1;
+                        Finish(lane, y);
+                        Take(lane, y, first, count, ref queued);
+                    }
                 }
             }
         }
@@ -162,9 +169,9 @@ internal sealed class UmapSgd
                     steps[total] = columns[e + k];
                     for (int t = 0; t < c; t += Lanes) negativeCodes.StoreUnsafe(ref steps[total + 1 + t]);
                     total += 1 + c;
-                    nextSample[e + k] = newSample.GetElement(k);
-                    nextNegative[e + k] = newNegative.GetElement(k);
                 } while (bits != 0);
+                MaskStore(ref nextSample[e], due, newSample);
+                MaskStore(ref nextNegative[e], due, newNegative);
             }
         }
         _rowStart[count] = total;
@@ -235,6 +242,17 @@ internal sealed class UmapSgd
         Span<int> rows = stackalloc int[Lanes];
         for (int l = 0; l < Lanes; l++) rows[l] = (int)((h[l] * (ulong)count) >> 32);
         return Vector256.Create<int>(rows);
+    }
+
+    /// <summary>Stores the lanes of <paramref name="value"/> where <paramref name="mask"/> is set; the other floats in memory are not touched.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MaskStore(ref float target, Vector256<float> mask, Vector256<float> value)
+    {
+        fixed (float* p = &target)
+        {
+            if (Avx.IsSupported) { Avx.MaskStore(p, mask, value); return; }
+            for (int l = 0; l < Lanes; l++) if (mask.AsInt32()[l] != 0) p[l] = value[l];
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
