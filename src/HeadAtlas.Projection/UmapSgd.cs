@@ -53,14 +53,25 @@ internal sealed class UmapSgd
     /// Moves rows first..first+count−1 of <paramref name="y"/> [·, dims] by one epoch. Row i's negative samples come from
     /// the stream seeded by <paramref name="rowSeed"/>(i).
     /// </summary>
-    public unsafe void Epoch(float[] y, int first, int count, int epoch, float alpha, Func<int, ulong> rowSeed)
+    public void Epoch(float[] y, int first, int count, int epoch, float alpha, Func<int, ulong> rowSeed)
     {
         ListSteps(first, count, epoch, rowSeed);
+        if (_dims == 3) Walk<Dims3>(y, first, count, alpha);
+        else Walk<Dims2>(y, first, count, alpha);
+    }
+
+    // The number of coordinates as a type, so that the JIT compiles one loop for each without a test per step.
+    private interface IDims { static abstract bool Three { get; } }
+    private struct Dims2 : IDims { public static bool Three => false; }
+    private struct Dims3 : IDims { public static bool Three => true; }
+
+    /// <summary>The lanes walk the listed steps of rows first..first+count−1, taking the next row as each one ends.</summary>
+    private unsafe void Walk<TDims>(float[] y, int first, int count, float alpha) where TDims : struct, IDims
+    {
         int queued = 0; // next row of the range to hand to a lane
         for (int lane = 0; lane < InFlight; lane++) Take(lane, y, first, count, ref queued);
 
-        var rate = Vector256.Create(alpha);
-        var attractionRate = Vector256.Create(alpha * _attractionScale);
+        var curve = new Curve(_a, _b, alpha, _attractionScale);
         fixed (int* steps = _steps)
         fixed (float* source = _source)
         fixed (int* pRow = _row, pNext = _next, pEnd = _end, pStart = _start, pSelf = _self, pSeed = _seed)
@@ -82,9 +93,9 @@ internal sealed class UmapSgd
                     var code = Gather(steps, at);
                     var repel = Vector256.LessThan(code, Vector256<int>.Zero);
                     var drawn = RandomRow(Vector256.Load(pSeed + g), at - Vector256.Load(pStart + g), (uint)_sampleCount);
-                    var target = Vector256.ConditionalSelect(repel, drawn, code);
+                    var target = Select(repel, drawn, code);
                     active &= ~(repel & Vector256.Equals(target, Vector256.Load(pSelf + g)));
-                    Step(source, target, repel, active, rate, attractionRate, px + g, py + g, pz + g);
+                    Step<TDims>(source, target, repel, active, curve, px + g, py + g, pz + g);
                     at -= active0; // + 1 where active
                     at.Store(pNext + g);
                     // Lanes whose row just ended (active before this step, at its end now) hand it back and take the next.
@@ -187,10 +198,10 @@ internal sealed class UmapSgd
     /// a target at distance 0 gives no direction and no step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private unsafe void Step(float* source, Vector256<int> target, Vector256<int> repel, Vector256<int> active,
-        Vector256<float> rate, Vector256<float> attractionRate, float* px, float* py, float* pz)
+    private static unsafe void Step<TDims>(float* source, Vector256<int> target, Vector256<int> repel, Vector256<int> active,
+        in Curve curve, float* px, float* py, float* pz) where TDims : struct, IDims
     {
-        bool three = _dims == 3;
+        bool three = TDims.Three;
         var offset = three ? target * 3 : target + target; // [8] index of each target's first coordinate
         var x = Vector256.Load(px);
         var yy = Vector256.Load(py);
@@ -207,17 +218,31 @@ internal sealed class UmapSgd
         }
         var keep = active.AsSingle() & Vector256.GreaterThan(d2, Vector256<float>.Zero);
         var repelF = repel.AsSingle();
-        var pb = UmapPow.Pow(d2, Vector256.Create(_b));
-        var den = Vector256.ConditionalSelect(repelF, d2 + Vector256.Create(0.001f), d2)
-            * Vector256.FusedMultiplyAdd(Vector256.Create(_a), pb, Vector256<float>.One);
-        var num = Vector256.ConditionalSelect(repelF, Vector256.Create(2 * _b), Vector256.Create(-2 * _a * _b) * pb);
+        var pb = UmapPow.Pow(d2, curve.B);
+        var den = Select(repelF, d2 + Vector256.Create(0.001f), d2) * Vector256.FusedMultiplyAdd(curve.A, pb, Vector256<float>.One);
+        var num = Select(repelF, curve.TwoB, curve.MinusTwoAB * pb);
         var coeff = num / den;
-        var lr = Vector256.ConditionalSelect(repelF, rate, attractionRate);
+        var lr = Select(repelF, curve.Rate, curve.AttractionRate);
         // Masked after the product: a masked lane may hold 0/0 = NaN.
         (x + ((lr * Clamp4(coeff * dx)) & keep)).Store(px);
         (yy + ((lr * Clamp4(coeff * dy)) & keep)).Store(py);
         if (three) (z + ((lr * Clamp4(coeff * dz)) & keep)).Store(pz);
     }
+
+    /// <summary>The curve's constants and this epoch's learning rates, broadcast once per walk.</summary>
+    private readonly struct Curve(float a, float b, float alpha, float attractionScale)
+    {
+        public readonly Vector256<float> A = Vector256.Create(a), B = Vector256.Create(b);
+        public readonly Vector256<float> TwoB = Vector256.Create(2 * b), MinusTwoAB = Vector256.Create(-2 * a * b);
+        public readonly Vector256<float> Rate = Vector256.Create(alpha), AttractionRate = Vector256.Create(alpha * attractionScale);
+    }
+
+    /// <summary><paramref name="ifSet"/> where <paramref name="mask"/>'s lanes are all ones, else <paramref name="ifClear"/> (masks here are all ones or zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Select<T>(Vector256<T> mask, Vector256<T> ifSet, Vector256<T> ifClear) where T : unmanaged =>
+        Avx2.IsSupported
+            ? Avx2.BlendVariable(ifClear.AsByte(), ifSet.AsByte(), mask.AsByte()).As<byte, T>()
+            : Vector256.ConditionalSelect(mask, ifSet, ifClear);
 
     /// <summary>
     /// The row of a negative sample: lowbias32 (a 32-bit integer hash) of seed + step·φ, scaled to [0, count) by the high
