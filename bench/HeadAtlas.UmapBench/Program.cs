@@ -5,12 +5,13 @@
 //   knn N D K           NN-descent vs exact: recall and time
 //   umap N [DIMS]       UMAP of an N×32 mixture: wall and CPU seconds (whole run and SGD alone)
 //   embed IN.npy DIMS OUT.csv   UMAP of a point file, timed; OUT.csv for trustworthiness (bench/umap/before_after.sh)
+//   mixture N D OUT.npy the N×D mixture of the other modes, as .npy
 //   bh N [THETA] [LEAF]      3D Barnes-Hut repulsion on N points (40 clusters): time per call and relative error vs exact
 //   tsne3d N D OUTDIR   t-SNE 3D of one mixture with Barnes-Hut and with exact repulsion: OUTDIR/x.npy, bh.csv, exact.csv
 using System.Diagnostics;
 using HeadAtlas.Projection;
 
-if (args.Length < 2) { Console.Error.WriteLine("usage: umap N [DIMS] | embed IN.npy DIMS OUT.csv | heads N D | pair N D OUTDIR | big N D | knn N D K | bh N [THETA] [LEAF] | tsne3d N D OUTDIR"); return 2; }
+if (args.Length < 2) { Console.Error.WriteLine("usage: umap N [DIMS] | embed IN.npy DIMS OUT.csv | mixture N D OUT.npy | heads N D | pair N D OUTDIR | big N D | knn N D K | bh N [THETA] [LEAF] | tsne3d N D OUTDIR"); return 2; }
 if (args[0] == "umap")
 {
     // UMAP alone on an N×32 mixture (DIMS 2 or 3, default 2): wall and CPU seconds of the whole run and of the SGD
@@ -18,6 +19,13 @@ if (args[0] == "umap")
     int count = int.Parse(args[1]), dims = args.Length > 2 ? int.Parse(args[2]) : 2;
     var data = Mixture(count, 32, 40, 1);
     RunUmap(data, count, 32, dims, null);
+    return 0;
+}
+if (args[0] == "mixture")
+{
+    // mixture N D OUT.npy: the N×D mixture the other modes use, for before_after.sh.
+    int count = int.Parse(args[1]), dim = int.Parse(args[2]);
+    WriteNpy(args[3], Mixture(count, dim, 40, 1), count, dim);
     return 0;
 }
 if (args[0] == "embed")
