@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using HeadAtlas.Projection;
+
+/// <summary>
+/// Side-by-side timings of the kNN search and of P (perplexity calibration + symmetrization): the old code (a copy in
+/// KnnOld.cs) and the library's, alternately in one process, with a check that both give the same graph / P.
+/// </summary>
+internal static class KnnBench
+{
+    // knnbench X.npy|X.csv [k=90] [threads=1] [rounds=3]
+    public static int Knn(string[] args)
+    {
+        var input = PointFiles.Read(args[0]);
+        int k = args.Length > 1 ? int.Parse(args[1]) : 90;
+        int threads = args.Length > 2 ? int.Parse(args[2]) : 1;
+        int rounds = args.Length > 3 ? int.Parse(args[3]) : 3;
+        Console.WriteLine($"kNN n={input.N} d={input.D} k={k} threads={threads}");
+        KnnGraph? oldGraph = null, newGraph = null;
+        var sum = new double[4];
+        for (int r = 0; r < rounds; r++)
+        {
+            var (oc, ow) = Time(() => oldGraph = KnnOld.Exact(input.Data, input.N, input.D, k, threads));
+            var (nc, nw) = Time(() => newGraph = KnnGraph.Exact(input.Data, input.N, input.D, k, threads));
+            Console.WriteLine($"  round {r + 1}: old cpu {oc:F3}s wall {ow:F3}s | new cpu {nc:F3}s wall {nw:F3}s | old/new cpu {oc / nc:F2}x wall {ow / nw:F2}x");
+            if (r > 0 || rounds == 1) { sum[0] += oc; sum[1] += ow; sum[2] += nc; sum[3] += nw; }
+        }
+        Console.WriteLine($"  warm rounds: old/new cpu {sum[0] / sum[2]:F2}x, wall {sum[1] / sum[3]:F2}x");
+        bool sameIdx = oldGraph!.Indices.AsSpan().SequenceEqual(newGraph!.Indices);
+        bool sameDist = oldGraph.Distances.AsSpan().SequenceEqual(newGraph.Distances);
+        int diff = 0;
+        for (int e = 0; e < oldGraph.Indices.Length; e++) if (oldGraph.Indices[e] != newGraph.Indices[e]) diff++;
+        Console.WriteLine($"  same indices: {sameIdx} ({diff} differ), same distances (bits): {sameDist}");
+        return sameIdx && sameDist ? 0 : 1;
+    }
+
+    // pbench X.npy|X.csv [k=90] [perplexity=30] [threads=2] [rounds=3]
+    public static int Affinities(string[] args)
+    {
+        var input = PointFiles.Read(args[0]);
+        int k = args.Length > 1 ? int.Parse(args[1]) : 90;
+        double perplexity = args.Length > 2 ? double.Parse(args[2]) : 30;
+        int threads = args.Length > 3 ? int.Parse(args[3]) : 2;
+        int rounds = args.Length > 4 ? int.Parse(args[4]) : 3;
+        var graph = KnnGraph.Exact(input.Data, input.N, input.D, k, threads);
+        Console.WriteLine($"P n={input.N} k={k} perplexity={perplexity} threads={threads}");
+        SparseAffinities? oldP = null, newP = null;
+        var sum = new double[4];
+        for (int r = 0; r < rounds; r++)
+        {
+            var (oc, ow) = Time(() => oldP = AffinitiesOld.FromKnn(graph, perplexity, threads));
+            var (nc, nw) = Time(() => newP = TsneAffinities.FromKnn(graph, perplexity, threads));
+            Console.WriteLine($"  round {r + 1}: old cpu {oc:F3}s wall {ow:F3}s | new cpu {nc:F3}s wall {nw:F3}s | old/new cpu {oc / nc:F2}x wall {ow / nw:F2}x");
+            if (r > 0 || rounds == 1) { sum[0] += oc; sum[1] += ow; sum[2] += nc; sum[3] += nw; }
+        }
+        Console.WriteLine($"  warm rounds: old/new cpu {sum[0] / sum[2]:F2}x, wall {sum[1] / sum[3]:F2}x");
+        bool sameShape = oldP!.RowStart.AsSpan().SequenceEqual(newP!.RowStart) && oldP.Columns.AsSpan().SequenceEqual(newP.Columns);
+        double maxRel = 0; int bitsDiffer = 0;
+        if (sameShape)
+            for (int e = 0; e < oldP.Values.Length; e++)
+            {
+                if (oldP.Values[e] != newP.Values[e]) bitsDiffer++;
+                maxRel = Math.Max(maxRel, Math.Abs(oldP.Values[e] - newP.Values[e]) / oldP.Values[e]);
+            }
+        Console.WriteLine($"  same rows/columns: {sameShape}; values differing in bits: {bitsDiffer} of {oldP.Values.Length}, max relative difference {maxRel:E2}");
+        return sameShape && maxRel < 1e-6 ? 0 : 1;
+    }
+
+    /// <summary>CPU seconds (whole process, all threads) and wall seconds of one call.</summary>
+    internal static (double Cpu, double Wall) Time(Action action)
+    {
+        var proc = Process.GetCurrentProcess();
+        var cpu0 = proc.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        action();
+        double w = wall.Elapsed.TotalSeconds;
+        proc.Refresh();
+        return ((proc.TotalProcessorTime - cpu0).TotalSeconds, w);
+    }
+}
+
+internal static class PPhases
+{
+    // pphases X.npy [k=90] [perplexity=30]: one thread; calibration alone vs the whole old FromKnn, Newton steps per row.
+    public static int Run(string[] args)
+    {
+        var input = PointFiles.Read(args[0]);
+        int k = args.Length > 1 ? int.Parse(args[1]) : 90;
+        double perplexity = args.Length > 2 ? double.Parse(args[2]) : 30;
+        var graph = KnnGraph.Exact(input.Data, input.N, input.D, k, 2);
+        int n = graph.N;
+        var cond = new double[n * k];
+        var sq = new double[k];
+        for (int r = 0; r < 3; r++)
+        {
+            AffinitiesOld.Calls = AffinitiesOld.Steps = 0;
+            var (c1, _) = KnnBench.Time(() =>
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    for (int j = 0; j < k; j++) { double dist = graph.Distances[i * k + j]; sq[j] = dist * dist; }
+                    AffinitiesOld.Calibrate(sq, perplexity, cond.AsSpan(i * k, k));
+                }
+            });
+            double steps = AffinitiesOld.Steps / (double)AffinitiesOld.Calls;
+            var (c2, _) = KnnBench.Time(() => AffinitiesOld.FromKnn(graph, perplexity, 1));
+            Console.WriteLine($"round {r + 1}: calibration alone {c1:F3}s cpu ({steps:F1} steps/row); old FromKnn on 1 thread {c2:F3}s cpu");
+        }
+        return 0;
+    }
+}
