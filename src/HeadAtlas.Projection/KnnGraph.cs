@@ -71,18 +71,25 @@ public sealed class KnnGraph
         for (int i = 0; i < n; i++)
             norms[i] = System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(x.AsSpan(i * d, d));
 
-        // Candidate tiles, dimension-major: tiles[b, t, lane] = x[b·24 + lane, t]; padding lanes get norm +∞ (never admitted).
+        // Points are searched in a locality order (see LocalityOrder): a panel of query rows scans the candidates next to
+        // it first, so its thresholds are tight early. Positions p index that order; order[p] is the point.
+        var order = LocalityOrder.Compute(x, n, d);
+        var xs = new float[n * d]; // [n, d] the points in that order
+        for (int p = 0; p < n; p++) x.AsSpan(order[p] * d, d).CopyTo(xs.AsSpan(p * d, d));
+
+        // Candidate tiles, dimension-major: tiles[b, t, lane] = xs[b·24 + lane, t]; padding lanes get norm +∞ (never admitted).
         int tileCount = (n + Tile - 1) / Tile;
         var tiles = new float[tileCount * d * Tile]; // [tileCount, d, 24]
         var tileNorms = new float[tileCount * Tile];  // [tileCount, 24]
         Array.Fill(tileNorms, float.PositiveInfinity);
-        for (int i = 0; i < n; i++)
+        for (int p = 0; p < n; p++)
         {
-            int b = i / Tile, lane = i % Tile;
-            for (int t = 0; t < d; t++) tiles[(b * d + t) * Tile + lane] = x[i * d + t];
-            tileNorms[i] = norms[i];
+            int b = p / Tile, lane = p % Tile;
+            for (int t = 0; t < d; t++) tiles[(b * d + t) * Tile + lane] = xs[p * d + t];
+            tileNorms[p] = norms[order[p]];
         }
         int chunkTiles = Math.Max(1, ChunkBytes / (d * Tile * sizeof(float)));
+        int chunkCount = (tileCount + chunkTiles - 1) / chunkTiles;
 
         var indices = new int[n * k];
         var distances = new float[n * k];
@@ -90,13 +97,22 @@ public sealed class KnnGraph
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, panels, options, () => new PanelState(k, d), (panel, _, state) =>
         {
-            int i0 = panel * PanelRows, rows = Math.Min(PanelRows, n - i0);
+            int p0 = panel * PanelRows, rows = Math.Min(PanelRows, n - p0);
             state.Reset(rows);
-            for (int c0 = 0; c0 < tileCount; c0 += chunkTiles)
+            // The chunk holding the panel first, then outwards alternately.
+            int home = p0 / Tile / chunkTiles;
+            for (int below = home, above = home + 1, turn = 0; below >= 0 || above < chunkCount; turn ^= 1)
+            {
+                int c = (turn == 0 && below >= 0) || above >= chunkCount ? below-- : above++;
+                int t0 = c * chunkTiles, t1 = Math.Min(tileCount, t0 + chunkTiles);
                 for (int g = 0; g < rows; g += QueryRows)
-                    ScanChunk(x, d, tiles, tileNorms, c0, Math.Min(tileCount, c0 + chunkTiles), i0, g, Math.Min(QueryRows, rows - g), state);
+                    ScanChunk(xs, d, tiles, tileNorms, order, t0, t1, p0, g, Math.Min(QueryRows, rows - g), state);
+            }
             for (int r = 0; r < rows; r++)
-                Finish(x, d, i0 + r, k, state.Candidates(r), indices.AsSpan((i0 + r) * k, k), distances.AsSpan((i0 + r) * k, k), state.Keys);
+            {
+                int i = order[p0 + r];
+                Finish(x, d, i, k, state.Candidates(r), indices.AsSpan(i * k, k), distances.AsSpan(i * k, k), state.Keys);
+            }
             return state;
         }, _ => { });
         return new KnnGraph(n, k, indices, distances);
@@ -151,12 +167,12 @@ public sealed class KnnGraph
     /// registers instead of spilling them in the inner loop.)
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ScanChunk(float[] x, int d, float[] tiles, float[] tileNorms, int t0, int t1, int i0, int g, int rows,
+    private static unsafe void ScanChunk(float[] xs, int d, float[] tiles, float[] tileNorms, int[] order, int t0, int t1, int p0, int g, int rows,
         PanelState state)
     {
         var query = state.Query; // [4, d]; missing rows are zeros (their threshold admits nothing)
         Array.Clear(query);
-        x.AsSpan((i0 + g) * d, rows * d).CopyTo(query);
+        xs.AsSpan((p0 + g) * d, rows * d).CopyTo(query);
         var values = stackalloc float[QueryRows * Tile]; // [4, 24] ‖y‖² − 2x·y of the current tile, when needed
         fixed (float* tileBase = tiles, normBase = tileNorms, q = query, threshold = state.Threshold)
         {
@@ -198,14 +214,15 @@ public sealed class KnnGraph
                 a10.Store(values + Tile); a11.Store(values + Tile + Lanes); a12.Store(values + Tile + 2 * Lanes);
                 a20.Store(values + 2 * Tile); a21.Store(values + 2 * Tile + Lanes); a22.Store(values + 2 * Tile + 2 * Lanes);
                 a30.Store(values + 3 * Tile); a31.Store(values + 3 * Tile + Lanes); a32.Store(values + 3 * Tile + 2 * Lanes);
-                Admit(state, g, b * Tile, i0, values);
+                Admit(state, g, b * Tile, p0, order, values);
             }
         }
     }
 
-    /// <summary>Adds the candidates of one tile (values [4, 24], first candidate index <paramref name="first"/>) that are
-    /// below their row's threshold to the row's buffer, cutting the buffer back when it is full.</summary>
-    private static unsafe void Admit(PanelState state, int g, int first, int i0, float* values)
+    /// <summary>Adds the candidates of one tile (values [4, 24], first candidate position <paramref name="first"/>) that are
+    /// below their row's threshold to the row's buffer (as keys of the point, not the position), cutting the buffer back
+    /// when it is full.</summary>
+    private static unsafe void Admit(PanelState state, int g, int first, int p0, int[] order, float* values)
     {
         for (int r = 0; r < QueryRows; r++)
         {
@@ -216,16 +233,16 @@ public sealed class KnnGraph
                         | Vector256.LessThan(Vector256.Load(v + Lanes), h).ExtractMostSignificantBits() << Lanes
                         | Vector256.LessThan(Vector256.Load(v + 2 * Lanes), h).ExtractMostSignificantBits() << (2 * Lanes);
             if (mask == 0) continue;
-            int row = g + r, self = i0 + row;
+            int row = g + r, self = p0 + row;
             var buffer = state.Buffer.AsSpan(row * state.Capacity, state.Capacity);
             int count = state.Count[row];
             while (mask != 0)
             {
                 int lane = System.Numerics.BitOperations.TrailingZeroCount(mask);
                 mask &= mask - 1;
-                int j = first + lane;
-                if (j == self) continue;
-                buffer[count++] = Key(v[lane], j);
+                int position = first + lane;
+                if (position == self) continue;
+                buffer[count++] = Key(v[lane], order[position]);
             }
             state.Count[row] = count;
             if (count >= 2 * state.K) state.CutBack(row);
@@ -237,12 +254,7 @@ public sealed class KnnGraph
     /// high half, the index in the low half. Values are finite here and never −0 (they are ‖y‖² − 2x·y rounded, or a
     /// square root of a non-negative sum).
     /// </summary>
-    private static ulong Key(float value, int index)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        bits ^= (uint)((int)bits >> 31) | 0x8000_0000u; // negative: flip all bits; positive: flip the sign bit
-        return (ulong)bits << 32 | (uint)index;
-    }
+    private static ulong Key(float value, int index) => (ulong)LocalityOrder.SortableBits(value) << 32 | (uint)index;
 
     private static float ValueOf(ulong key)
     {
