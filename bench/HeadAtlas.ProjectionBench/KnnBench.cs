@@ -7,6 +7,9 @@ using HeadAtlas.Projection;
 /// </summary>
 internal static class KnnBench
 {
+    /// <summary>KNNBENCH_ONLY_NEW=1: run the old code once only (for profiling the new).</summary>
+    private static readonly bool OnlyNew = Environment.GetEnvironmentVariable("KNNBENCH_ONLY_NEW") == "1";
+
     // knnbench X.npy|X.csv [k=90] [threads=1] [rounds=3]
     public static int Knn(string[] args)
     {
@@ -19,7 +22,7 @@ internal static class KnnBench
         var sum = new double[4];
         for (int r = 0; r < rounds; r++)
         {
-            var (oc, ow) = Time(() => oldGraph = KnnOld.Exact(input.Data, input.N, input.D, k, threads));
+            var (oc, ow) = OnlyNew && oldGraph is not null ? (1, 1) : Time(() => oldGraph = KnnOld.Exact(input.Data, input.N, input.D, k, threads));
             var (nc, nw) = Time(() => newGraph = KnnGraph.Exact(input.Data, input.N, input.D, k, threads));
             Console.WriteLine($"  round {r + 1}: old cpu {oc:F3}s wall {ow:F3}s | new cpu {nc:F3}s wall {nw:F3}s | old/new cpu {oc / nc:F2}x wall {ow / nw:F2}x");
             if (r > 0 || rounds == 1) { sum[0] += oc; sum[1] += ow; sum[2] += nc; sum[3] += nw; }
@@ -47,7 +50,7 @@ internal static class KnnBench
         var sum = new double[4];
         for (int r = 0; r < rounds; r++)
         {
-            var (oc, ow) = Time(() => oldP = AffinitiesOld.FromKnn(graph, perplexity, threads));
+            var (oc, ow) = OnlyNew && oldP is not null ? (1, 1) : Time(() => oldP = AffinitiesOld.FromKnn(graph, perplexity, threads));
             var (nc, nw) = Time(() => newP = TsneAffinities.FromKnn(graph, perplexity, threads));
             Console.WriteLine($"  round {r + 1}: old cpu {oc:F3}s wall {ow:F3}s | new cpu {nc:F3}s wall {nw:F3}s | old/new cpu {oc / nc:F2}x wall {ow / nw:F2}x");
             if (r > 0 || rounds == 1) { sum[0] += oc; sum[1] += ow; sum[2] += nc; sum[3] += nw; }
