@@ -20,14 +20,15 @@ internal static class KnnBench
         Console.WriteLine($"kNN n={input.N} d={input.D} k={k} threads={threads}");
         KnnGraph? oldGraph = null, newGraph = null;
         var sum = new double[4];
+        double[] min = [double.MaxValue, double.MaxValue]; // fastest warm round, CPU: old, new
         for (int r = 0; r < rounds; r++)
         {
             var (oc, ow) = OnlyNew && oldGraph is not null ? (1, 1) : Time(() => oldGraph = KnnOld.Exact(input.Data, input.N, input.D, k, threads));
             var (nc, nw) = Time(() => newGraph = KnnGraph.Exact(input.Data, input.N, input.D, k, threads));
             Console.WriteLine($"  round {r + 1}: old cpu {oc:F3}s wall {ow:F3}s | new cpu {nc:F3}s wall {nw:F3}s | old/new cpu {oc / nc:F2}x wall {ow / nw:F2}x");
-            if (r > 0 || rounds == 1) { sum[0] += oc; sum[1] += ow; sum[2] += nc; sum[3] += nw; }
+            if (r > 0 || rounds == 1) { sum[0] += oc; sum[1] += ow; sum[2] += nc; sum[3] += nw; min[0] = Math.Min(min[0], oc); min[1] = Math.Min(min[1], nc); }
         }
-        Console.WriteLine($"  warm rounds: old/new cpu {sum[0] / sum[2]:F2}x, wall {sum[1] / sum[3]:F2}x");
+        Console.WriteLine($"  warm rounds: old/new cpu {sum[0] / sum[2]:F2}x, wall {sum[1] / sum[3]:F2}x; fastest warm round cpu: old {min[0]:F3}s, new {min[1]:F3}s ({min[0] / min[1]:F2}x)");
         bool sameIdx = oldGraph!.Indices.AsSpan().SequenceEqual(newGraph!.Indices);
         bool sameDist = oldGraph.Distances.AsSpan().SequenceEqual(newGraph.Distances);
         int diff = 0;
@@ -48,14 +49,15 @@ internal static class KnnBench
         Console.WriteLine($"P n={input.N} k={k} perplexity={perplexity} threads={threads}");
         SparseAffinities? oldP = null, newP = null;
         var sum = new double[4];
+        double[] min = [double.MaxValue, double.MaxValue]; // fastest warm round, CPU: old, new
         for (int r = 0; r < rounds; r++)
         {
             var (oc, ow) = OnlyNew && oldP is not null ? (1, 1) : Time(() => oldP = AffinitiesOld.FromKnn(graph, perplexity, threads));
             var (nc, nw) = Time(() => newP = TsneAffinities.FromKnn(graph, perplexity, threads));
             Console.WriteLine($"  round {r + 1}: old cpu {oc:F3}s wall {ow:F3}s | new cpu {nc:F3}s wall {nw:F3}s | old/new cpu {oc / nc:F2}x wall {ow / nw:F2}x");
-            if (r > 0 || rounds == 1) { sum[0] += oc; sum[1] += ow; sum[2] += nc; sum[3] += nw; }
+            if (r > 0 || rounds == 1) { sum[0] += oc; sum[1] += ow; sum[2] += nc; sum[3] += nw; min[0] = Math.Min(min[0], oc); min[1] = Math.Min(min[1], nc); }
         }
-        Console.WriteLine($"  warm rounds: old/new cpu {sum[0] / sum[2]:F2}x, wall {sum[1] / sum[3]:F2}x");
+        Console.WriteLine($"  warm rounds: old/new cpu {sum[0] / sum[2]:F2}x, wall {sum[1] / sum[3]:F2}x; fastest warm round cpu: old {min[0]:F3}s, new {min[1]:F3}s ({min[0] / min[1]:F2}x)");
         bool sameShape = oldP!.RowStart.AsSpan().SequenceEqual(newP!.RowStart) && oldP.Columns.AsSpan().SequenceEqual(newP.Columns);
         double maxRel = 0; int bitsDiffer = 0;
         if (sameShape)
