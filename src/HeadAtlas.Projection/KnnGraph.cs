@@ -69,7 +69,11 @@ public sealed class KnnGraph
         var x = data.ToArray(); // [n, d]
         var norms = new float[n]; // [n] squared norms
         for (int i = 0; i < n; i++)
+        {
             norms[i] = System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(x.AsSpan(i * d, d));
+            // A NaN or ∞ (or a norm that overflows) would make every distance of the row unorderable.
+            if (!float.IsFinite(norms[i])) throw new ArgumentException($"data row {i} has a value that is not finite (or too large to square)");
+        }
 
         // Points are searched in a locality order (see LocalityOrder): a panel of query rows scans the candidates next to
         // it first, so its thresholds are tight early. Positions p index that order; order[p] is the point.
@@ -267,8 +271,8 @@ public sealed class KnnGraph
     /// (distance, then index).</summary>
     private static void Finish(float[] x, int d, int i, int k, Span<ulong> candidates, Span<int> outIdx, Span<float> outDist, ulong[] keys)
     {
-        // Fewer than k admitted only happens when some distance is not finite (NaN or ∞ in the data).
-        if (candidates.Length < k) throw new ArgumentException($"data row {i} (or another row) has a value that is not finite");
+        // Fewer than k admitted cannot happen with finite data (checked on entry): every value is below +∞.
+        if (candidates.Length < k) throw new InvalidOperationException($"kNN search kept {candidates.Length} < {k} candidates for row {i}");
         Selection.Smallest(candidates, k);
         var xi = x.AsSpan(i * d, d);
         int s = 0;
