@@ -103,14 +103,18 @@ public sealed class KnnGraph
         {
             int p0 = panel * PanelRows, rows = Math.Min(PanelRows, n - p0);
             state.Reset(rows);
-            // The chunk holding the panel first, then outwards alternately.
+            // The chunk holding the panel first, from the panel's own tiles on (its nearest points in the order), then
+            // the other chunks outwards alternately.
             int home = p0 / Tile / chunkTiles;
             for (int below = home, above = home + 1, turn = 0; below >= 0 || above < chunkCount; turn ^= 1)
             {
                 int c = (turn == 0 && below >= 0) || above >= chunkCount ? below-- : above++;
-                int t0 = c * chunkTiles, t1 = Math.Min(tileCount, t0 + chunkTiles);
+                int t0 = c * chunkTiles, t1 = Math.Min(tileCount, t0 + chunkTiles), split = c == home ? p0 / Tile : t0;
                 for (int g = 0; g < rows; g += QueryRows)
-                    ScanChunk(xs, d, tiles, tileNorms, order, t0, t1, p0, g, Math.Min(QueryRows, rows - g), state);
+                {
+                    ScanChunk(xs, d, tiles, tileNorms, order, split, t1, p0, g, Math.Min(QueryRows, rows - g), state);
+                    ScanChunk(xs, d, tiles, tileNorms, order, t0, split, p0, g, Math.Min(QueryRows, rows - g), state);
+                }
             }
             for (int r = 0; r < rows; r++)
             {
@@ -150,6 +154,14 @@ public sealed class KnnGraph
         }
 
         public Span<ulong> Candidates(int row) => Buffer.AsSpan(row * Capacity, Count[row]);
+
+        /// <summary>Once a row holds k candidates, the largest of them bounds its k-th nearest: a threshold without a selection.</summary>
+        public void FirstBound(int row)
+        {
+            ulong worst = 0;
+            foreach (ulong key in Candidates(row)) worst = Math.Max(worst, key);
+            Threshold[row] = MathF.BitIncrement(ValueOf(worst));
+        }
 
         /// <summary>Keeps the k smallest keys of a full buffer and tightens the threshold to the largest of them.</summary>
         public void CutBack(int row)
@@ -250,6 +262,7 @@ public sealed class KnnGraph
             }
             state.Count[row] = count;
             if (count >= 2 * state.K) state.CutBack(row);
+            else if (count >= state.K && float.IsPositiveInfinity(threshold)) state.FirstBound(row);
         }
     }
 
