@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace HeadAtlas.Projection;
@@ -61,6 +62,7 @@ public sealed class KnnGraph
     /// Deterministic and independent of the thread count: the survivors are the k smallest by (‖y‖² − 2x·y, index),
     /// a total order, whatever order candidates arrive in; ties break by lower index.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static KnnGraph Exact(ReadOnlySpan<float> data, int n, int d, int k, int threads = 0)
     {
         if (data.Length != (long)n * d) throw new ArgumentException($"data has {data.Length} values, expected n·d = {n}·{d}");
@@ -99,7 +101,7 @@ public sealed class KnnGraph
         var distances = new float[n * k];
         int panels = (n + PanelRows - 1) / PanelRows;
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
-        Parallel.For(0, panels, options, () => new PanelState(k, d), (panel, _, state) =>
+        Parallel.For(0, panels, options, () => new PanelState(k, d), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (panel, _, state) =>
         {
             int p0 = panel * PanelRows, rows = Math.Min(PanelRows, n - p0);
             state.Reset(rows);
@@ -156,6 +158,7 @@ public sealed class KnnGraph
         public Span<ulong> Candidates(int row) => Buffer.AsSpan(row * Capacity, Count[row]);
 
         /// <summary>Once a row holds k candidates, the largest of them bounds its k-th nearest: a threshold without a selection.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void FirstBound(int row)
         {
             ulong worst = 0;
@@ -164,6 +167,7 @@ public sealed class KnnGraph
         }
 
         /// <summary>Keeps the k smallest keys of a full buffer and tightens the threshold to the largest of them.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void CutBack(int row)
         {
             var kept = Buffer.AsSpan(row * Capacity, Count[row]);
@@ -182,7 +186,7 @@ public sealed class KnnGraph
     /// go to <see cref="Admit"/>. (No vector is live across that call, so the JIT keeps the twelve accumulators in
     /// registers instead of spilling them in the inner loop.)
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ScanChunk(float[] xs, int d, float[] tiles, float[] tileNorms, int[] order, int t0, int t1, int p0, int g, int rows,
         PanelState state)
     {
@@ -238,6 +242,7 @@ public sealed class KnnGraph
     /// <summary>Adds the candidates of one tile (values [4, 24], first candidate position <paramref name="first"/>) that are
     /// below their row's threshold to the row's buffer (as keys of the point, not the position), cutting the buffer back
     /// when it is full.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Admit(PanelState state, int g, int first, int p0, int[] order, float* values)
     {
         for (int r = 0; r < QueryRows; r++)
@@ -282,6 +287,7 @@ public sealed class KnnGraph
 
     /// <summary>Keeps row i's k best candidates, recomputes their distances from differences and writes them sorted
     /// (distance, then index).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Finish(float[] x, int d, int i, int k, Span<ulong> candidates, Span<int> outIdx, Span<float> outDist, ulong[] keys)
     {
         // Fewer than k admitted cannot happen with finite data (checked on entry): every value is below +∞.

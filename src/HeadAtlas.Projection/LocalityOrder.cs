@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace HeadAtlas.Projection;
 
 /// <summary>
@@ -8,6 +9,7 @@ namespace HeadAtlas.Projection;
 internal static class LocalityOrder
 {
     /// <summary>Returns order [n]: order[p] is the point at position p. Deterministic (ties by point index).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] Compute(float[] x, int n, int d, int leafSize = 32)
     {
         var keys = new ulong[n]; // [n] (coordinate, point) as sortable keys; the low half is the point

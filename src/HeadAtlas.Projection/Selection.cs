@@ -8,6 +8,7 @@ internal static class Selection
 {
     /// <summary>Reorders <paramref name="keys"/> so that its first <paramref name="k"/> entries are its k smallest
     /// (in no particular order). Keys are expected to be distinct (they carry an index).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Smallest(Span<ulong> keys, int k)
     {
         if (k <= 0 || k >= keys.Length) return;

@@ -96,6 +96,7 @@ public static class TsneAffinities
     private const int RowsPerTask = 256;
 
     /// <summary>Builds the symmetric P from a kNN graph (distances euclidean; the Gaussian uses their squares).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static SparseAffinities FromKnn(KnnGraph graph, double perplexity, int threads = 0)
     {
         int n = graph.N, k = graph.K;
@@ -123,7 +124,7 @@ public static class TsneAffinities
         // Calibrate each row and count the entries of its row of P; then fill the rows.
         var conditional = new double[n * k]; // [n, k] pⱼ|ᵢ
         var rowStart = new int[n + 1];
-        Parallel.For(0, tasks, options, task =>
+        Parallel.For(0, tasks, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
         {
             int start = task * RowsPerTask, end = Math.Min(n, start + RowsPerTask);
             CalibrateRows(graph, perplexity, start, end, conditional);
@@ -134,7 +135,7 @@ public static class TsneAffinities
 
         var outCols = new int[rowStart[n]];    // [nnz]
         var outVals = new double[rowStart[n]]; // [nnz]
-        Parallel.For(0, tasks, options, task =>
+        Parallel.For(0, tasks, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
         {
             for (int i = task * RowsPerTask, end = Math.Min(n, (task + 1) * RowsPerTask); i < end; i++)
                 MergeRow(indices, k, divideByK, i, byColumn, reverse, reverseStart, conditional, n, outCols, outVals, rowStart[i]);
