@@ -8,6 +8,8 @@
 // --parallel-heads passed on as BuildSettings.TsneParallelHeads (0 = the builder's default).
 // --corpus         a corpus file (default: the demo corpus, DemoCorpus.EnsureFile; needs HEADATLAS_HOME with it).
 // --keep DIR       build into DIR and keep it (default: a temp folder, deleted at the end).
+//
+//   HeadAtlas.AtlasBench --warm3d POINTS.npy   3D from scratch vs 3D from the 2D layout on one head (Warm3DBench.cs)
 using System.Diagnostics;
 using HeadAtlas.AtlasBench;
 using HeadAtlas.Atlas;
@@ -15,6 +17,7 @@ using HeadAtlas.Models;
 using HeadAtlas.Projection;
 
 const double AtlasTargetSeconds = 300, PcaTargetSeconds = 5;
+if (args.Length == 2 && args[0] == "--warm3d") return Warm3DBench.Run(args[1]);
 int heads = 0, parallelHeads = 0;
 string[] projections = ["pca2d", "pca3d", "tsne2d", "tsne3d", "umap2d", "umap3d"];
 string? corpusPath = null, keep = null;

@@ -45,8 +45,14 @@ if (args.Length >= 3 && args[0] == "repbench")
     double G() => Math.Sqrt(-2 * Math.Log(1 - rr.NextDouble())) * Math.Cos(2 * Math.PI * rr.NextDouble());
     var yy = new double[2 * rn];
     for (int t = 0; t < yy.Length; t++) yy[t] = G() * spread;
+    // HEADATLAS_REPBENCH_POINTS=Y.csv: positions from a file (e.g. a finished embedding) instead of a Gaussian.
+    if (Environment.GetEnvironmentVariable("HEADATLAS_REPBENCH_POINTS") is { } file)
+    {
+        var pts = PointFiles.Read(file);
+        rn = pts.N; yy = pts.Data.Select(v => (double)v * spread).ToArray();
+    }
     var rep = new double[2 * rn];
-    var f = new FftRepulsion2D(new ParallelOptions { MaxDegreeOfParallelism = th }) { NearPairsTarget = target };
+    var f = new FftRepulsion2D(new ParallelOptions { MaxDegreeOfParallelism = th }) { NearPairsTarget = target, NearRadiusPerBox = NearRadius() };
     f.Compute(yy, rn, rep);
     var proc = Process.GetCurrentProcess();
     var cpu0 = proc.TotalProcessorTime; var wall = Stopwatch.StartNew();
@@ -69,7 +75,7 @@ if (args.Length >= 3 && args[0] == "repcheck")
     var exact = new double[2 * rn]; double ez = 0; var ezi = new double[rn];
     for (int i = 0; i < rn; i++) for (int j = 0; j < rn; j++) { if (i == j) continue; double dx = yy[2*i]-yy[2*j], dy = yy[2*i+1]-yy[2*j+1]; double q = 1/(1+dx*dx+dy*dy); ez += q; ezi[i] += q; exact[2*i] += q*q*dx; exact[2*i+1] += q*q*dy; }
     var rep = new double[2 * rn];
-    var f = new FftRepulsion2D(new ParallelOptions()) { MaxBoxWidth = mb, NearPairsTarget = target };
+    var f = new FftRepulsion2D(new ParallelOptions()) { MaxBoxWidth = mb, NearPairsTarget = target, NearRadiusPerBox = NearRadius() };
     double z = f.Compute(yy, rn, rep);
     double err = 0, norm = 0;
     for (int t = 0; t < rep.Length; t++) { err += (rep[t]-exact[t])*(rep[t]-exact[t]); norm += exact[t]*exact[t]; }
@@ -111,3 +117,6 @@ PointFiles.WriteCsv(args[1], y, input.N, dims);
 Console.WriteLine($"ours n={input.N} d={input.D} dims={dims} iterations={iterations}: knn {knn:F3}s, P {affinities:F3}s, init {initTime:F3}s, optimize {optimize:F3}s, total {seconds:F3}s");
 Console.WriteLine($"seconds={seconds:F4}");
 return 0;
+
+// HEADATLAS_NEAR_RADIUS overrides the split radius in box widths for repbench/repcheck (tuning).
+static double NearRadius() => double.TryParse(Environment.GetEnvironmentVariable("HEADATLAS_NEAR_RADIUS"), out var r) ? r : 1.5;

@@ -19,7 +19,7 @@ from sklearn.manifold import trustworthiness
 out = sys.argv[1]
 x = np.load(f"{out}/x.npy")
 ys = {m: np.loadtxt(f"{out}/{m}.csv", delimiter=",") for m in ("bh", "exact")}
-ys["sklearn"], seconds, _ = run_sklearn(x, 750, dims=3)
+ys["sklearn"], seconds = run_sklearn(x, 750, dims=3)[:2]
 print(f"sklearn 3D: {seconds:.1f} s")
 p = joint_p(x)
 for m, y in ys.items():

@@ -132,25 +132,41 @@ internal static class HeadProjections
         {
             var (method, dims) = AtlasBuilder.ParseProjection(projection);
             var data = Points();
+            // 3D continues from the head's 2D picture of the same method when it exists (Layout3DFrom2D).
+            var start = dims == 3 && method != "pca" ? Start3D(method, data) : null; // [2N, 3]
+            var tsne = new TsneOptions
+            {
+                Dims = dims, Perplexity = job.Perplexity, Iterations = job.Settings.TsneIterations, Seed = job.Settings.Seed, Threads = job.Threads,
+            };
+            if (start is not null) tsne = tsne with { Initialization = start, Iterations = Layout3DFrom2D.TsneIterations(tsne.Iterations), EarlyExaggerationIterations = 0 };
+            var umap = UmapOptionsFor(dims);
+            if (start is not null) umap = umap with { Initialization = start, Epochs = Layout3DFrom2D.UmapEpochs(umap.EpochsFor(2 * n)) };
             var stage = progress.Start($"{projection} {head.Key}", method switch
             {
-                "tsne" => job.Settings.TsneIterations,
-                "umap" => UmapOptionsFor(dims).EpochsFor(2 * n),
+                "tsne" => tsne.Iterations,
+                "umap" => umap.EpochsFor(2 * n),
                 _ => 1,
             }, transient: true);
             var report = new StageProgress(stage);
             float[] coords = method switch // [2N, dims]
             {
                 "pca" => Pca.Project(data, 2 * n, dHead, dims),
-                "umap" => Umap.Embed(Graph(), data, dHead, UmapOptionsFor(dims), report, job.Cancel),
-                _ => Tsne.Embed(Graph(), data, dHead, new TsneOptions
-                {
-                    Dims = dims, Perplexity = job.Perplexity, Iterations = job.Settings.TsneIterations, Seed = job.Settings.Seed, Threads = job.Threads,
-                }, report, job.Cancel),
+                "umap" => Umap.Embed(Graph(), data, dHead, umap, report, job.Cancel),
+                _ => Tsne.Embed(Graph(), data, dHead, tsne, report, job.Cancel),
             };
             RunWriter.WriteProjection(Path.Combine(headDir, projection + ".arrow"), coords, 2 * n, dims);
             HeadMetrics.RecordFaithfulness(job.RunDir, headDir, projection, coords, n, dims);
             stage.Complete();
+        }
+
+        /// <summary>The start of a 3D embedding from the head's 2D one of the same method, if that file is there.</summary>
+        private float[]? Start3D(string method, float[] data)
+        {
+            string path = Path.Combine(headDir, method + "2d.arrow");
+            if (!File.Exists(path)) return null;
+            var (layout, rows, dims) = RunReader.ReadProjection(path);
+            if (rows != 2 * n || dims != 2) return null; // not this head's points: start from scratch
+            return Layout3DFrom2D.Start(layout, data, 2 * n, dHead, job.Settings.Seed, job.Threads);
         }
 
         private UmapOptions UmapOptionsFor(int dims) => new()

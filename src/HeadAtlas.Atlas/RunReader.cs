@@ -40,6 +40,20 @@ public static class RunReader
         return (FloatsOf(q, dHead), FloatsOf(k, dHead), table.Length, dHead);
     }
 
+    /// <summary>A projection file's coordinates: [rows, dims] row-major (columns x, y and, in 3D, z).</summary>
+    public static (float[] Coords, int Rows, int Dims) ReadProjection(string path)
+    {
+        var table = ReadTable(path);
+        int dims = table.Schema.FieldsList.Count, rows = table.Length;
+        var coords = new float[rows * dims]; // [rows, dims]
+        for (int d = 0; d < dims; d++)
+        {
+            var column = ((FloatArray)table.Column(d)).Values;
+            for (int r = 0; r < rows; r++) coords[r * dims + d] = column[r];
+        }
+        return (coords, rows, dims);
+    }
+
     /// <summary>Projections present for a head now (files that exist are whole).</summary>
     public static List<string> ReadyProjections(string runDir, RunManifest manifest, ManifestHead head) =>
         manifest.Projections.Where(p => File.Exists(Path.Combine(runDir, head.Dir, p + ".arrow"))).ToList();

@@ -59,13 +59,24 @@ public class HeadProjectionsTests
             string headDir = Path.Combine(run, head.Dir);
             var (q, k, n, d) = RunReader.ReadQk(headDir);
             var points = QkNormalization.JointPoints(q, k, n, d, true, true, Metric.Cosine); // [2N, d]
-            foreach (int dims in new[] { 2, 3 })
+            var tsne2 = Tsne.Embed(points, 2 * n, d, new TsneOptions { Dims = 2, Perplexity = 10, Iterations = 80, Seed = 3 });
+            var umap2 = Umap.Embed(points, 2 * n, d, new UmapOptions { Dims = 2, Neighbors = 6, Seed = 3 });
+            AssertSameUpToCentering(tsne2, Coords(Path.Combine(headDir, "tsne2d.arrow")), 2);
+            AssertSameUpToCentering(umap2, Coords(Path.Combine(headDir, "umap2d.arrow")), 2);
+            // 3D continues from the 2D file of the same method (Layout3DFrom2D).
+            var tsne3 = Tsne.Embed(points, 2 * n, d, new TsneOptions
             {
-                var tsne = Tsne.Embed(points, 2 * n, d, new TsneOptions { Dims = dims, Perplexity = 10, Iterations = 80, Seed = 3 });
-                var umap = Umap.Embed(points, 2 * n, d, new UmapOptions { Dims = dims, Neighbors = 6, Seed = 3 });
-                AssertSameUpToCentering(tsne, Coords(Path.Combine(headDir, $"tsne{dims}d.arrow")), dims);
-                AssertSameUpToCentering(umap, Coords(Path.Combine(headDir, $"umap{dims}d.arrow")), dims);
-            }
+                Dims = 3, Perplexity = 10, Seed = 3, Iterations = Layout3DFrom2D.TsneIterations(80), EarlyExaggerationIterations = 0,
+                Initialization = Layout3DFrom2D.Start(Coords(Path.Combine(headDir, "tsne2d.arrow")), points, 2 * n, d, 3),
+            });
+            var umapEpochs = new UmapOptions().EpochsFor(2 * n);
+            var umap3 = Umap.Embed(points, 2 * n, d, new UmapOptions
+            {
+                Dims = 3, Neighbors = 6, Seed = 3, Epochs = Layout3DFrom2D.UmapEpochs(umapEpochs),
+                Initialization = Layout3DFrom2D.Start(Coords(Path.Combine(headDir, "umap2d.arrow")), points, 2 * n, d, 3),
+            });
+            AssertSameUpToCentering(tsne3, Coords(Path.Combine(headDir, "tsne3d.arrow")), 3);
+            AssertSameUpToCentering(umap3, Coords(Path.Combine(headDir, "umap3d.arrow")), 3);
         }
     }
 
