@@ -104,42 +104,48 @@ public static class TsneAffinities
         int tasks = (n + RowsPerTask - 1) / RowsPerTask;
         var indices = graph.Indices; // [n, k]
 
-        // Symmetrize: each directed entry i→j contributes pⱼ|ᵢ/(2n) to both (i, j) and (j, i). Row i of P merges the
-        // graph's row i sorted by column with the entries that name i (the transposed graph), both as entry numbers
-        // e = r·k + s; a mutual pair meets once from each side and is summed. Both orders come from counting sorts
-        // (no comparison sorts): the transposed graph groups entries by target, sources ascending; transposing it
-        // back groups them by source, targets ascending. Memory: these two [n·k] int arrays besides P.
+        // Symmetrize: each directed entry i→j contributes pⱼ|ᵢ/(2n) to both (i, j) and (j, i). Row i of P merges its
+        // own k entries (sorted by column) with the entries that name i (the transposed graph: entry numbers
+        // e = r·k + s, in ascending source row r); a mutual pair meets once from each side and is summed. Counted, then
+        // filled, row by row in parallel: memory stays at the transposed index [n·k] besides the result (at 1M points
+        // this matters: a second [n·k] index, e.g. the rows pre-sorted by column, would not fit the 4 GiB budget).
         var reverseStart = new int[n + 1]; // [n + 1] start of each target's group in reverse
         foreach (int j in indices) reverseStart[j + 1]++;
         for (int i = 0; i < n; i++) reverseStart[i + 1] += reverseStart[i];
         var reverse = new int[n * k]; // [n·k] entries grouped by target, sources ascending
         var cursor = reverseStart[..n]; // [n]
         for (int e = 0; e < n * k; e++) reverse[cursor[indices[e]]++] = e;
-        var byColumn = new int[n * k]; // [n, k] row i's entries in ascending column
-        for (int i = 0; i < n; i++) cursor[i] = i * k;
-        var divideByK = new Divisor(k);
-        for (int b = 0; b < n * k; b++) { int e = reverse[b]; byColumn[cursor[divideByK.Divide(e)]++] = e; }
         cursor = [];
+        var divideByK = new Divisor(k);
 
-        // Calibrate each row and count the entries of its row of P; then fill the rows.
+        // Calibrate each row and count the entries of its row of P (k own + those naming it − mutual pairs, found by
+        // marking the row's own columns in a per-thread [n] array); then fill the rows.
         var conditional = new double[n * k]; // [n, k] pⱼ|ᵢ
         var rowStart = new int[n + 1];
-        Parallel.For(0, tasks, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
+        Parallel.For(0, tasks, options, () => new int[n], [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task, _, mark) =>
         {
             int start = task * RowsPerTask, end = Math.Min(n, start + RowsPerTask);
             CalibrateRows(graph, perplexity, start, end, conditional);
             for (int i = start; i < end; i++)
-                rowStart[i + 1] = MergeRow(indices, k, divideByK, i, byColumn, reverse, reverseStart, conditional, n, null, null, 0);
-        });
+            {
+                for (int s = 0; s < k; s++) mark[indices[i * k + s]] = i + 1;
+                int mutual = 0;
+                for (int b = reverseStart[i]; b < reverseStart[i + 1]; b++)
+                    if (mark[divideByK.Divide(reverse[b])] == i + 1) mutual++;
+                rowStart[i + 1] = k + (reverseStart[i + 1] - reverseStart[i]) - mutual;
+            }
+            return mark;
+        }, _ => { });
         for (int i = 0; i < n; i++) rowStart[i + 1] += rowStart[i];
 
         var outCols = new int[rowStart[n]];    // [nnz]
         var outVals = new double[rowStart[n]]; // [nnz]
-        Parallel.For(0, tasks, options, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
+        Parallel.For(0, tasks, options, () => new ulong[k], [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task, _, own) =>
         {
             for (int i = task * RowsPerTask, end = Math.Min(n, (task + 1) * RowsPerTask); i < end; i++)
-                MergeRow(indices, k, divideByK, i, byColumn, reverse, reverseStart, conditional, n, outCols, outVals, rowStart[i]);
-        });
+                MergeRow(indices, k, divideByK, i, own, reverse, reverseStart, conditional, n, outCols, outVals, rowStart[i]);
+            return own;
+        }, _ => { });
         return new SparseAffinities(n, rowStart, outCols, outVals);
     }
 
@@ -157,34 +163,29 @@ public static class TsneAffinities
         }
     }
 
-    /// <summary>Row i of the symmetric P: the graph's row i in column order (<paramref name="byColumn"/>) merged with
-    /// the entries naming i (<paramref name="reverse"/>). Writes them from <paramref name="at"/> when
-    /// <paramref name="cols"/> is given; returns the count.</summary>
+    /// <summary>Row i of the symmetric P: its own entries sorted by column (in <paramref name="own"/>, [k] scratch, as
+    /// column·2³² + s) merged with the entries naming i, written from <paramref name="at"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int MergeRow(int[] indices, int k, Divisor divideByK, int i, int[] byColumn, int[] reverse, int[] reverseStart,
-        double[] conditional, int n, int[]? cols, double[]? vals, int at)
+    private static unsafe void MergeRow(int[] indices, int k, Divisor divideByK, int i, ulong[] own, int[] reverse, int[] reverseStart,
+        double[] conditional, int n, int[] cols, double[] vals, int at)
     {
-        int a = i * k, aEnd = a + k, b = reverseStart[i], bEnd = reverseStart[i + 1], count = 0;
+        for (int s = 0; s < k; s++) own[s] = (ulong)(uint)indices[i * k + s] << 32 | (uint)s;
+        own.AsSpan().Sort();
+        int a = 0, b = reverseStart[i], bEnd = reverseStart[i + 1], count = 0;
         double twoN = 2.0 * n;
-        while (a < aEnd || b < bEnd)
+        while (a < k || b < bEnd)
         {
-            int colA = a < aEnd ? indices[byColumn[a]] : int.MaxValue;
+            int colA = a < k ? (int)(own[a] >> 32) : int.MaxValue;
             int colB = b < bEnd ? divideByK.Divide(reverse[b]) : int.MaxValue;
             // The entries naming i come from all over P_cond: fetch their values ahead of use.
-            if (cols is not null && Sse.IsSupported && b + 8 < bEnd) Sse.Prefetch0(Unsafe.AsPointer(ref conditional[reverse[b + 8]]));
+            if (Sse.IsSupported && b + 8 < bEnd) Sse.Prefetch0(Unsafe.AsPointer(ref conditional[reverse[b + 8]]));
             int col = Math.Min(colA, colB);
-            if (cols is not null)
-            {
-                double v = 0;
-                if (colA == col) v = conditional[byColumn[a]] / twoN;
-                if (colB == col) v = colA == col ? v + conditional[reverse[b]] / twoN : conditional[reverse[b]] / twoN;
-                cols[at + count] = col; vals![at + count] = v;
-            }
-            if (colA == col) a++;
-            if (colB == col) b++;
+            double v = 0;
+            if (colA == col) v = conditional[i * k + (int)(uint)own[a++]] / twoN;
+            if (colB == col) v = colA == col ? v + conditional[reverse[b++]] / twoN : conditional[reverse[b++]] / twoN;
+            cols[at + count] = col; vals[at + count] = v;
             count++;
         }
-        return count;
     }
 
     /// <summary>Division of non-negative ints by a fixed divisor as one multiply (Lemire, Kaser and Kurz 2019: for
