@@ -82,34 +82,3 @@ internal static class KnnBench
         return ((proc.TotalProcessorTime - cpu0).TotalSeconds, w);
     }
 }
-
-internal static class PPhases
-{
-    // pphases X.npy [k=90] [perplexity=30]: one thread; calibration alone vs the whole old FromKnn, Newton steps per row.
-    public static int Run(string[] args)
-    {
-        var input = PointFiles.Read(args[0]);
-        int k = args.Length > 1 ? int.Parse(args[1]) : 90;
-        double perplexity = args.Length > 2 ? double.Parse(args[2]) : 30;
-        var graph = KnnGraph.Exact(input.Data, input.N, input.D, k, 2);
-        int n = graph.N;
-        var cond = new double[n * k];
-        var sq = new double[k];
-        for (int r = 0; r < 3; r++)
-        {
-            AffinitiesOld.Calls = AffinitiesOld.Steps = 0;
-            var (c1, _) = KnnBench.Time(() =>
-            {
-                for (int i = 0; i < n; i++)
-                {
-                    for (int j = 0; j < k; j++) { double dist = graph.Distances[i * k + j]; sq[j] = dist * dist; }
-                    AffinitiesOld.Calibrate(sq, perplexity, cond.AsSpan(i * k, k));
-                }
-            });
-            double steps = AffinitiesOld.Steps / (double)AffinitiesOld.Calls;
-            var (c2, _) = KnnBench.Time(() => AffinitiesOld.FromKnn(graph, perplexity, 1));
-            Console.WriteLine($"round {r + 1}: calibration alone {c1:F3}s cpu ({steps:F1} steps/row); old FromKnn on 1 thread {c2:F3}s cpu");
-        }
-        return 0;
-    }
-}

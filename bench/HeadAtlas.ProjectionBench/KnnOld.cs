@@ -164,8 +164,6 @@ internal static class KnnOld
 
 internal static class AffinitiesOld
 {
-    internal static long Calls, Steps;
-
     internal static (double Beta, double Entropy) Calibrate(ReadOnlySpan<double> squaredDistances, double perplexity, Span<double> p,
         double tolerance = 1e-5, int maxSteps = 200)
     {
@@ -177,8 +175,7 @@ internal static class AffinitiesOld
         // Safeguarded Newton on β: H(β) falls monotonically with dH/dβ = −β·Var_p(d), so a Newton step usually lands
         // within the tolerance in a handful of steps; a step that leaves the bracket [lo, hi] known so far bisects instead.
         double beta = 1, lo = 0, hi = double.PositiveInfinity, entropy = 0;
-        int steps = 0;
-        for (int step = 0; step < maxSteps; step++, steps = step)
+        for (int step = 0; step < maxSteps; step++)
         {
             double sum = 0, weighted = 0, weighted2 = 0;
             for (int j = 0; j < k; j++)
@@ -205,8 +202,6 @@ internal static class AffinitiesOld
             if (!(next > lo && next < hi) || !double.IsFinite(next)) next = double.IsPositiveInfinity(hi) ? beta * 2 : 0.5 * (lo + hi);
             beta = next;
         }
-        System.Threading.Interlocked.Increment(ref Calls);
-        System.Threading.Interlocked.Add(ref Steps, steps + 1);
         return (beta, entropy);
     }
 
