@@ -273,10 +273,10 @@ public sealed class KnnGraph
 
     /// <summary>
     /// A candidate as one unsigned 64-bit key that orders like (value, index): the float's bits made monotone in the
-    /// high half, the index in the low half. Values are finite here and never −0 (they are ‖y‖² − 2x·y rounded, or a
-    /// square root of a non-negative sum).
+    /// high half, the index in the low half. Values are finite here; adding +0 turns a −0 into +0, so that equal values
+    /// tie (and are then ordered by index) as they did under float comparison.
     /// </summary>
-    private static ulong Key(float value, int index) => (ulong)LocalityOrder.SortableBits(value) << 32 | (uint)index;
+    private static ulong Key(float value, int index) => (ulong)LocalityOrder.SortableBits(value + 0f) << 32 | (uint)index;
 
     private static float ValueOf(ulong key)
     {
