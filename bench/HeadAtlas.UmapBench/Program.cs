@@ -3,19 +3,36 @@
 //   pair N D OUTDIR     writes OUTDIR/x.npy, umap.csv, tsne.csv (2D) of one mixture, printing the times
 //   big N D             UMAP 2D of an N×D mixture: time per phase and peak RSS
 //   knn N D K           NN-descent vs exact: recall and time
-//   umap N              UMAP 2D of an N×32 mixture: wall and CPU seconds
+//   umap N [DIMS]       UMAP of an N×32 mixture: wall and CPU seconds (whole run and SGD alone)
+//   embed IN.npy DIMS OUT.csv   UMAP of a point file, timed; OUT.csv for trustworthiness (bench/umap/before_after.sh)
+//   mixture N D OUT.npy the N×D mixture of the other modes, as .npy
 //   bh N [THETA] [LEAF]      3D Barnes-Hut repulsion on N points (40 clusters): time per call and relative error vs exact
 //   tsne3d N D OUTDIR   t-SNE 3D of one mixture with Barnes-Hut and with exact repulsion: OUTDIR/x.npy, bh.csv, exact.csv
 using System.Diagnostics;
 using HeadAtlas.Projection;
 
-if (args.Length < 2) { Console.Error.WriteLine("usage: heads N D | pair N D OUTDIR | big N D | knn N D K | bh N [THETA] [LEAF] | tsne3d N D OUTDIR"); return 2; }
+if (args.Length < 2) { Console.Error.WriteLine("usage: umap N [DIMS] | embed IN.npy DIMS OUT.csv | mixture N D OUT.npy | heads N D | pair N D OUTDIR | big N D | knn N D K | bh N [THETA] [LEAF] | tsne3d N D OUTDIR"); return 2; }
 if (args[0] == "umap")
 {
-    // UMAP 2D alone on an N×32 mixture: wall and CPU seconds (run an older build beside it for a ratio).
-    int count = int.Parse(args[1]);
+    // UMAP alone on an N×32 mixture (DIMS 2 or 3, default 2): wall and CPU seconds of the whole run and of the SGD
+    // (Umap.Optimize) alone. Run an older build beside it for a ratio.
+    int count = int.Parse(args[1]), dims = args.Length > 2 ? int.Parse(args[2]) : 2;
     var data = Mixture(count, 32, 40, 1);
-    Time(() => Umap.Embed(data, count, 32, new UmapOptions { Dims = 2 }));
+    RunUmap(data, count, 32, dims, null);
+    return 0;
+}
+if (args[0] == "mixture")
+{
+    // mixture N D OUT.npy: the N×D mixture the other modes use, for before_after.sh.
+    int count = int.Parse(args[1]), dim = int.Parse(args[2]);
+    WriteNpy(args[3], Mixture(count, dim, 40, 1), count, dim);
+    return 0;
+}
+if (args[0] == "embed")
+{
+    // embed IN.npy DIMS OUT.csv: UMAP of a point file (e.g. one real head), timed, written as CSV for trustworthiness.
+    var points = PointFiles.Read(args[1]);
+    RunUmap(points.Data, points.N, points.D, int.Parse(args[2]), args[3]);
     return 0;
 }
 if (args[0] == "bh") return BarnesHutBench.Run(int.Parse(args[1]), args.Length > 2 ? double.Parse(args[2]) : 0.5, args.Length > 3 ? int.Parse(args[3]) : 16);
@@ -96,6 +113,22 @@ switch (args[0])
     }
 }
 return 0;
+
+static void RunUmap(float[] data, int count, int d, int dims, string? output)
+{
+    var options = new UmapOptions { Dims = dims };
+    KnnGraph knn = null!; WeightedGraph graph = null!; float[] init = null!, y = null!;
+    Console.WriteLine($"UMAP {dims}D of {count}×{d}: kNN + fuzzy graph + PCA start");
+    Time(() =>
+    {
+        knn = KnnGraph.Build(data, count, d, options.Neighbors - 1);
+        graph = UmapGraph.FromKnn(knn);
+        init = Umap.InitialPositions(data, count, d, dims, options.Seed);
+    });
+    Console.WriteLine($"SGD ({options.EpochsFor(count)} epochs, {graph.Columns.Length} graph entries):");
+    Time(() => y = Umap.Optimize(graph, init, options));
+    if (output != null) PointFiles.WriteCsv(output, y, count, dims);
+}
 
 static double Time(Action action)
 {

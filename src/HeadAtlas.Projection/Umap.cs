@@ -33,6 +33,7 @@ public sealed record UmapOptions
 /// start of the epoch and moves only the row's own point (applying the attraction twice, since umap-learn moves both
 /// ends of each of the two directed copies of an edge); negative samples come from a random stream per (seed, epoch, point).
 /// So rows are independent within an epoch and the output is the same for a seed whatever the thread count.
+/// The rows' steps are taken by <see cref="UmapSgd"/> (rows in the lanes of a vector, a vectorized pow).
 /// </summary>
 public static class Umap
 {
@@ -100,6 +101,9 @@ public static class Umap
         var snapshot = new float[n * dims]; // [n, dims] positions at the start of the epoch
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
         const int rowsPerTask = 512;
+        // One workspace per thread for the whole run (its step lists are ~100 KB: allocating them per task would churn
+        // the large-object heap); what a workspace held before does not affect the result.
+        using var workers = new ThreadLocal<UmapSgd>(() => new UmapSgd(graph, schedule, snapshot, n, dims, (float)a, (float)b, 2f, skipSelf: true));
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -108,61 +112,13 @@ public static class Umap
             int e0 = epoch;
             Parallel.For(0, (n + rowsPerTask - 1) / rowsPerTask, parallel, task =>
             {
-                Span<float> own = stackalloc float[dims];
-                int end = Math.Min(n, (task + 1) * rowsPerTask);
-                for (int i = task * rowsPerTask; i < end; i++)
-                {
-                    var rng = new SplitMix(NnDescent.Mix(options.Seed, e0, i));
-                    y.AsSpan(i * dims, dims).CopyTo(own);
-                    UpdateRow(graph, schedule, i, e0, own, snapshot, snapshot, n, dims, (float)a, (float)b, alpha, 2f, rng);
-                    own.CopyTo(y.AsSpan(i * dims, dims));
-                }
+                var sgd = workers.Value!;
+                int first = task * rowsPerTask;
+                sgd.Epoch(y, first, Math.Min(rowsPerTask, n - first), e0, alpha, i => NnDescent.Mix(options.Seed, e0, i));
             });
             progress?.Report(epoch + 1);
         }
         return y;
-    }
-
-    /// <summary>
-    /// One epoch of row i: for every edge due, one attraction step toward the neighbour (scaled by attractionScale) and
-    /// the due negative samples, all against <paramref name="others"/> (fixed during the epoch); moves only <paramref name="own"/>.
-    /// Repulsions are drawn from the <paramref name="sampleCount"/> rows of <paramref name="samples"/> (skipping row i
-    /// itself when <paramref name="skipSelf"/>: the point is one of the samples).
-    /// </summary>
-    internal static void UpdateRow(WeightedGraph graph, EdgeSchedule schedule, int i, int epoch, Span<float> own, float[] others,
-        float[] samples, int sampleCount, int dims, float a, float b, float alpha, float attractionScale, SplitMix rng, bool skipSelf = true)
-    {
-        for (int e = graph.RowStart[i]; e < graph.RowStart[i + 1]; e++)
-        {
-            if (schedule.NextSample[e] > epoch) continue;
-            int j = graph.Columns[e];
-            float d2 = 0;
-            for (int t = 0; t < dims; t++) { float diff = own[t] - others[j * dims + t]; d2 += diff * diff; }
-            if (d2 > 0)
-            {
-                // ∂/∂d² of log(1/(1 + a·d^(2b))): −2ab·d^(2(b−1)) / (1 + a·d^(2b))
-                float pb = MathF.Pow(d2, b);
-                float coeff = -2 * a * b * pb / d2 / (1 + a * pb);
-                for (int t = 0; t < dims; t++)
-                    own[t] += attractionScale * alpha * Math.Clamp(coeff * (own[t] - others[j * dims + t]), -4f, 4f);
-            }
-            schedule.NextSample[e] += schedule.EpochsPerSample[e];
-
-            int negatives = (int)((epoch - schedule.NextNegative[e]) / schedule.EpochsPerNegative[e]);
-            for (int s = 0; s < negatives; s++)
-            {
-                int r = (int)(rng.Next() % (ulong)sampleCount);
-                if (skipSelf && r == i) continue;
-                float r2 = 0;
-                for (int t = 0; t < dims; t++) { float diff = own[t] - samples[r * dims + t]; r2 += diff * diff; }
-                if (r2 <= 0) continue; // a coincident point gives no direction
-                // ∂/∂d² of log(1 − 1/(1 + a·d^(2b))), with umap-learn's 0.001 guard.
-                float coeff = 2 * b / ((0.001f + r2) * (1 + a * MathF.Pow(r2, b)));
-                for (int t = 0; t < dims; t++)
-                    own[t] += alpha * Math.Clamp(coeff * (own[t] - samples[r * dims + t]), -4f, 4f);
-            }
-            schedule.NextNegative[e] += negatives * schedule.EpochsPerNegative[e];
-        }
     }
 
     internal static double Gauss(SplitMix rng)
@@ -173,29 +129,33 @@ public static class Umap
 }
 
 /// <summary>When each edge is next due: an edge of weight w is sampled every max(w)/w epochs (edges below
-/// max(w)/epochs never would be, and are skipped), and draws its negative samples NegativeSampleRate times as often.</summary>
+/// max(w)/epochs never would be, and are skipped), and draws its negative samples NegativeSampleRate times as often.
+/// The arrays have <see cref="Padding"/> extra entries (never due) so that rows can be read eight edges at a time.</summary>
 internal sealed class EdgeSchedule
 {
-    public readonly float[] EpochsPerSample;   // [nnz]; +∞ for edges never sampled
-    public readonly float[] EpochsPerNegative; // [nnz]
-    public readonly float[] NextSample;        // [nnz]
-    public readonly float[] NextNegative;      // [nnz]
+    public const int Padding = 8;
+    public readonly float[] EpochsPerSample;   // [nnz + Padding]; +∞ for edges never sampled
+    /// <summary>Negative samples per edge sample (at least 1); an edge's epochs per negative sample is EpochsPerSample / this.</summary>
+    public readonly float NegativeRate;
+    public readonly float[] NextSample;        // [nnz + Padding]
+    public readonly float[] NextNegative;      // [nnz + Padding]
 
     public EdgeSchedule(WeightedGraph graph, int epochs, int negativeSampleRate)
     {
         int nnz = graph.Columns.Length;
         float max = 0;
         foreach (var w in graph.Weights) max = Math.Max(max, w);
-        EpochsPerSample = new float[nnz];
-        EpochsPerNegative = new float[nnz];
+        NegativeRate = Math.Max(1, negativeSampleRate);
+        EpochsPerSample = new float[nnz + Padding];
+        Array.Fill(EpochsPerSample, float.PositiveInfinity);
         for (int e = 0; e < nnz; e++)
         {
             float w = graph.Weights[e];
             EpochsPerSample[e] = w >= max / epochs && w > 0 ? max / w : float.PositiveInfinity;
-            EpochsPerNegative[e] = EpochsPerSample[e] / Math.Max(1, negativeSampleRate);
         }
         NextSample = (float[])EpochsPerSample.Clone();
-        NextNegative = (float[])EpochsPerNegative.Clone();
+        NextNegative = new float[nnz + Padding];
+        for (int e = 0; e < NextNegative.Length; e++) NextNegative[e] = EpochsPerSample[e] / NegativeRate;
         if (negativeSampleRate <= 0) Array.Fill(NextNegative, float.PositiveInfinity);
     }
 }

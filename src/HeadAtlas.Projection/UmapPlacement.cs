@@ -42,18 +42,18 @@ public static class UmapPlacement
         var (a0, b0) = UmapCurve.Fit(options.MinDist, options.Spread);
         var schedule = new EdgeSchedule(graph, epochs, options.NegativeSampleRate);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
-        Parallel.For(0, m, parallel, i =>
+        // New points do not affect each other and the reference is fixed, so each block of points runs all its epochs alone.
+        const int pointsPerTask = 256;
+        Parallel.For(0, (m + pointsPerTask - 1) / pointsPerTask, parallel, block =>
         {
-            Span<float> own = stackalloc float[dims];
-            y.AsSpan(i * dims, dims).CopyTo(own);
+            var sgd = new UmapSgd(graph, schedule, embedding, n, dims, (float)a0, (float)b0, 1f, skipSelf: false);
+            int first = block * pointsPerTask, count = Math.Min(pointsPerTask, m - first);
             for (int epoch = 0; epoch < epochs; epoch++)
             {
                 // umap-learn's transform starts at a quarter of the learning rate.
                 float alpha = (float)(options.LearningRate / 4 * (1 - epoch / (double)epochs));
-                var rng = new SplitMix(NnDescent.Mix(options.Seed, epoch, -1 - i));
-                Umap.UpdateRow(graph, schedule, i, epoch, own, embedding, embedding, n, dims, (float)a0, (float)b0, alpha, 1f, rng, skipSelf: false);
+                sgd.Epoch(y, first, count, epoch, alpha, i => NnDescent.Mix(options.Seed, epoch, -1 - i));
             }
-            own.CopyTo(y.AsSpan(i * dims, dims));
         });
         return y;
     }

@@ -62,15 +62,19 @@ public class UmapTests
         Assert.Equal(0, wrong);
     }
 
-    [Fact]
-    public void SameSeedSameOutputWhateverTheThreads()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void SameSeedSameOutputWhateverTheThreads(int dims)
     {
-        int n = 800;
+        int n = 1300; // not a multiple of the 512 rows of a task, nor of the 32 rows in flight
         var (x, _) = TsneTests.Clusters(n, 10, 4, 5, 9);
-        var a = Umap.Embed(x, n, 10, new UmapOptions { Seed = 3, Threads = 1, Epochs = 100 });
-        var b = Umap.Embed(x, n, 10, new UmapOptions { Seed = 3, Threads = 4, Epochs = 100 });
-        var c = Umap.Embed(x, n, 10, new UmapOptions { Seed = 4, Threads = 4, Epochs = 100 });
+        var a = Umap.Embed(x, n, 10, new UmapOptions { Dims = dims, Seed = 3, Threads = 1, Epochs = 100 });
+        var b = Umap.Embed(x, n, 10, new UmapOptions { Dims = dims, Seed = 3, Threads = 4, Epochs = 100 });
+        var b2 = Umap.Embed(x, n, 10, new UmapOptions { Dims = dims, Seed = 3, Threads = 2, Epochs = 100 });
+        var c = Umap.Embed(x, n, 10, new UmapOptions { Dims = dims, Seed = 4, Threads = 4, Epochs = 100 });
         Assert.Equal(a, b);
+        Assert.Equal(a, b2);
         Assert.NotEqual(a, c);
     }
 
