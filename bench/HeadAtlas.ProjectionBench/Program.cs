@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using HeadAtlas.Projection;
 
+// knnbench / pbench: old vs new kNN search / P side by side (KnnBench.cs; the old code is a temporary copy in KnnOld.cs).
+if (args.Length >= 2 && args[0] == "knnbench") return KnnBench.Knn(args[1..]);
+if (args.Length >= 2 && args[0] == "pbench") return KnnBench.Affinities(args[1..]);
+
 if (args.Length >= 2 && args[0] == "minilm-head")
 {
     // minilm-head OUT.npy [layer=2] [head=3] [tokens=5000]: the joint points of one real head, as the build makes them.

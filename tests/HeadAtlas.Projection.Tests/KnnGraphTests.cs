@@ -43,4 +43,48 @@ public class KnnGraphTests
         Assert.Equal(0f, graph.Distances[0]);
         Assert.Equal(0f, graph.Distances[1]);
     }
+
+    [Theory]
+    [InlineData(1500, 64, 90, 2)] // several candidate chunks and panels (d = 64: 624 candidates per chunk)
+    [InlineData(301, 5, 40, 1)]
+    public void TiesBreakByLowerIndexExactly(int n, int d, int k, int threads)
+    {
+        // Small integer coordinates: every distance is exact in float and most are tied, so the neighbour lists must
+        // match a brute-force reference ordered by (distance, index) exactly, index for index.
+        var rng = new Random(n);
+        var x = new float[n * d];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.Next(3);
+        var graph = KnnGraph.Exact(x, n, d, k, threads);
+        for (int i = 0; i < n; i++)
+        {
+            var reference = Enumerable.Range(0, n).Where(j => j != i).Select(j =>
+            {
+                int s = 0;
+                for (int t = 0; t < d; t++) { int diff = (int)x[i * d + t] - (int)x[j * d + t]; s += diff * diff; }
+                return (Squared: s, Index: j);
+            }).OrderBy(p => p.Squared).ThenBy(p => p.Index).Take(k).ToArray();
+            for (int s = 0; s < k; s++)
+            {
+                Assert.Equal(reference[s].Index, graph.Indices[i * k + s]);
+                Assert.Equal((float)Math.Sqrt(reference[s].Squared), graph.Distances[i * k + s]);
+            }
+        }
+    }
+
+    [Fact]
+    public void SameGraphWhateverTheThreads()
+    {
+        var (data, _) = TsneTests.Clusters(2000, 24, 7, 3, 5);
+        var one = KnnGraph.Exact(data, 2000, 24, 30, 1);
+        var two = KnnGraph.Exact(data, 2000, 24, 30, 2);
+        Assert.Equal(one.Indices, two.Indices);
+        Assert.Equal(one.Distances, two.Distances);
+    }
+
+    [Fact]
+    public void NonFiniteDataIsRejected()
+    {
+        var x = new float[] { 0, 0, 1, 1, float.NaN, 0, 5, 5 }; // [4, 2]
+        Assert.Throws<ArgumentException>(() => KnnGraph.Exact(x, 4, 2, 2));
+    }
 }
