@@ -58,9 +58,14 @@ public static class Tsne
         Validate(n, options);
         int k = NeighboursNeeded(n, options.Perplexity);
         if (graph.K < k) throw new ArgumentException($"the kNN graph has {graph.K} neighbours per point; t-SNE with perplexity {options.Perplexity} needs at least {k}");
+        // Phase boundaries (PhaseMemory): each phase's garbage is collected before the next allocates, so the peak is
+        // the largest phase, not their sum. `graph` is the caller's (a build keeps it for UMAP); whatever built it is done.
+        PhaseMemory.PhaseDone(n, "t-SNE: kNN graph");
         var p = TsneAffinities.FromKnn(graph.K == k ? graph : graph.Nearest(k), options.Perplexity, options.Threads);
+        PhaseMemory.Trace("t-SNE: P");
         var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
-        return Optimize(p, init, options, progress, cancel);
+        PhaseMemory.PhaseDone(n, "t-SNE: P and initial positions");
+        return Optimize(p, init, options, PhaseMemory.Watch(progress, "t-SNE iteration"), cancel);
     }
 
     /// <summary>Too large a perplexity for a small n is lowered to (n − 1)/3, as openTSNE does, so a pipeline over many

@@ -50,9 +50,7 @@ public static class Umap
     {
         Validate(n, options);
         var knn = KnnGraph.Build(data, n, d, options.Neighbors - 1, options.Threads, options.Seed);
-        var graph = UmapGraph.FromKnn(knn, options.Threads);
-        var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
-        return Optimize(graph, init, options, progress, cancel);
+        return Embed(knn, data, d, options, progress, cancel);
     }
 
     /// <summary>
@@ -67,9 +65,14 @@ public static class Umap
         Validate(n, options);
         if (data.Length != (long)n * d) throw new ArgumentException($"data has {data.Length} values, expected n·d = {n}·{d}");
         if (knn.K < options.Neighbors - 1) throw new ArgumentException($"the kNN graph has {knn.K} neighbours per point; n_neighbors {options.Neighbors} needs {options.Neighbors - 1}");
+        // Phase boundaries as in t-SNE (PhaseMemory): the kNN search's garbage, then the fuzzy graph's, collected
+        // before the next phase allocates. `knn` is the caller's (a build keeps it for t-SNE).
+        PhaseMemory.PhaseDone(n, "UMAP: kNN graph");
         var graph = UmapGraph.FromKnn(knn.Nearest(options.Neighbors - 1), options.Threads);
+        PhaseMemory.Trace("UMAP: fuzzy graph");
         var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
-        return Optimize(graph, init, options, progress, cancel);
+        PhaseMemory.PhaseDone(n, "UMAP: fuzzy graph and initial positions");
+        return Optimize(graph, init, options, PhaseMemory.Watch(progress, "UMAP epoch"), cancel);
     }
 
     /// <summary>PCA to dims, scaled so the largest absolute coordinate is 10, plus seeded noise of scale 1e-4 (umap-learn's "pca" init).</summary>
