@@ -17,5 +17,5 @@ for method in $methods; do
   HEADATLAS_MEMORY_TRACE=1 /usr/bin/time -v "$out/cli/headatlas" project --input "$out/x.npy" --method "$method" \
     --iterations "$iters" --out "$out/$method.csv" 2>"$out/$method.log" >/dev/null
   echo "== $method 2D, $n × 32"
-  grep -E '^\[memory\]|Maximum resident|Elapsed \(wall' "$out/$method.log"
+  grep -E '^\[memory|Maximum resident|Elapsed \(wall' "$out/$method.log"
 done

@@ -67,7 +67,8 @@ public static class PhaseMemory
         }
         catch (IOException) { } // not Linux: the GC figures still print
         var info = GC.GetGCMemoryInfo();
-        Console.Error.WriteLine($"[memory] {phase}: VmRSS {rss} MB, VmHWM {hwm} MB; GC heap {info.HeapSizeBytes >> 20} MB " +
+        double seconds = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalSeconds;
+        Console.Error.WriteLine($"[memory {seconds,6:F0} s] {phase}: VmRSS {rss} MB, VmHWM {hwm} MB; GC heap {info.HeapSizeBytes >> 20} MB " +
                                 $"(committed {info.TotalCommittedBytes >> 20} MB, fragmented {info.FragmentedBytes >> 20} MB), " +
                                 $"live estimate {GC.GetTotalMemory(false) >> 20} MB, gen2 collections {GC.CollectionCount(2)}");
 

@@ -65,7 +65,9 @@ public static class Tsne
         PhaseMemory.Trace("t-SNE: P");
         var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
         PhaseMemory.PhaseDone(n, "t-SNE: P and initial positions");
-        return Optimize(p, init, options, PhaseMemory.Watch(progress, "t-SNE iteration"), cancel);
+        var y = Optimize(p, init, options, PhaseMemory.Watch(progress, "t-SNE iteration"), cancel);
+        PhaseMemory.PhaseDone(n, "t-SNE: done"); // P and the optimizer's arrays, before the caller's next phase (a build's next head)
+        return y;
     }
 
     /// <summary>Too large a perplexity for a small n is lowered to (n − 1)/3, as openTSNE does, so a pipeline over many

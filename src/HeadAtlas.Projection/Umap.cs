@@ -72,7 +72,9 @@ public static class Umap
         PhaseMemory.Trace("UMAP: fuzzy graph");
         var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
         PhaseMemory.PhaseDone(n, "UMAP: fuzzy graph and initial positions");
-        return Optimize(graph, init, options, PhaseMemory.Watch(progress, "UMAP epoch"), cancel);
+        var y = Optimize(graph, init, options, PhaseMemory.Watch(progress, "UMAP epoch"), cancel);
+        PhaseMemory.PhaseDone(n, "UMAP: done"); // the fuzzy graph and edge schedule, before the caller's next phase
+        return y;
     }
 
     /// <summary>PCA to dims, scaled so the largest absolute coordinate is 10, plus seeded noise of scale 1e-4 (umap-learn's "pca" init).</summary>
