@@ -46,6 +46,8 @@ public static class Umap
     }
 
     /// <summary>Returns the embedding [n, Dims]. <paramref name="progress"/> receives the epoch number.</summary>
+    // Optimized from the first call, so locals die at their last use (see Tsne.Embed).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static float[] Embed(ReadOnlySpan<float> data, int n, int d, UmapOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         Validate(n, options);
@@ -59,6 +61,8 @@ public static class Umap
     /// n_neighbors − 1: the nearest n_neighbors − 1 of each point are used, so an exact graph of any larger k gives the
     /// same embedding as the per-call path. <paramref name="data"/> [n, d] gives the PCA start.
     /// </summary>
+    // Optimized from the first call, so locals die at their last use (see Tsne.Embed).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static float[] Embed(KnnGraph knn, ReadOnlySpan<float> data, int d, UmapOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         int n = knn.N;
