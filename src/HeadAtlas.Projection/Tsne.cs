@@ -37,7 +37,7 @@ public static class Tsne
     /// <summary>Returns the embedding [n, Dims]. <paramref name="progress"/> receives the iteration number.
     /// Neighbours come from <see cref="KnnGraph.Build"/> (exact up to <see cref="KnnGraph.ExactLimit"/> points, NN-descent above).</summary>
     // Optimized from the first call: run once, it would otherwise stay unoptimized (tier 0), where every local keeps its
-    // object alive to the end of the method, e.g. the kNN graph (720 MB at 1M points) through the whole optimization.
+    // object alive to the end of the method: the kNN graph and P (≈ 1.8 GiB at 1M points) through the whole optimization.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static float[] Embed(ReadOnlySpan<float> data, int n, int d, TsneOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
@@ -54,7 +54,7 @@ public static class Tsne
     /// with more neighbours can be shared with UMAP. The data is used for the PCA initialization only.
     /// </summary>
     // Optimized from the first call: run once, it would otherwise stay unoptimized (tier 0), where every local keeps its
-    // object alive to the end of the method, e.g. the kNN graph (720 MB at 1M points) through the whole optimization.
+    // object alive to the end of the method: the kNN graph and P (≈ 1.8 GiB at 1M points) through the whole optimization.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static float[] Embed(KnnGraph graph, ReadOnlySpan<float> data, int d, TsneOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
