@@ -34,6 +34,34 @@ if (args.Length == 5 && args[0] == "mixture")
     return 0;
 }
 
+if (args.Length >= 2 && args[0] == "memlive")
+{
+    // memlive N [D=32]: t-SNE 2D (exact kNN up to 20k points) of an N×D mixture through Tsne.Embed(data, ...), as the CLI
+    // calls it; after the first iteration prints the live managed heap (full collection) next to the sizes of what the
+    // optimization needs, to see which arrays of earlier phases are still referenced (diagnostics for the Memory section).
+    int mn = int.Parse(args[1]), md = args.Length > 2 ? int.Parse(args[2]) : 32;
+    var rng = new Random(1);
+    double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+    var centres = Enumerable.Range(0, 20 * md).Select(_ => 4 * Gauss()).ToArray();
+    var x = new float[mn * md];
+    for (int i = 0; i < mn; i++)
+    {
+        int c = rng.Next(20);
+        for (int t = 0; t < md; t++) x[i * md + t] = (float)(centres[c * md + t] + Gauss());
+    }
+    long baseline = GC.GetTotalMemory(true);
+    var report = new Progress1(iter =>
+    {
+        if (iter != 1) return;
+        long live = GC.GetTotalMemory(true) - baseline;
+        int k = Tsne.NeighboursNeeded(mn, 30);
+        Console.WriteLine($"n {mn}: live after iteration 1 (beyond the input) {live / 1e6:F1} MB; for scale: kNN graph {mn * (long)k * 8 / 1e6:F1} MB, " +
+                          $"conditional P {mn * (long)k * 8 / 1e6:F1} MB, P per 1.67·k entries per row (int + double) {mn * (long)(1.67 * k) * 12 / 1e6:F1} MB");
+    });
+    Tsne.Embed(x, mn, md, new TsneOptions { Iterations = 2 }, report);
+    return 0;
+}
+
 if (args.Length >= 3 && args[0] == "repbench")
 {
     // repbench N SPREAD [REPS=200] [NEAR_TARGET=30] [THREADS=2]: CPU time of one 2D FFT repulsion call on N Gaussian points.
@@ -120,3 +148,9 @@ return 0;
 
 // HEADATLAS_NEAR_RADIUS overrides the split radius in box widths for repbench/repcheck (tuning).
 static double NearRadius() => double.TryParse(Environment.GetEnvironmentVariable("HEADATLAS_NEAR_RADIUS"), out var r) ? r : 1.5;
+
+/// <summary>Reports synchronously on the calling thread (System.Progress posts to the thread pool).</summary>
+sealed class Progress1(Action<int> report) : IProgress<int>
+{
+    public void Report(int value) => report(value);
+}

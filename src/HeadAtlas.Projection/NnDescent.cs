@@ -67,9 +67,10 @@ public static class NnDescent
         // 2. NN-descent: compare, for each point, its sampled new neighbours (forward and reverse) with each other and
         // with its old neighbours; each comparison can improve both ends.
         int maxCandidates = Math.Max(k, options.MaxCandidates > 0 ? options.MaxCandidates : Math.Min(60, Math.Max(k, 30)));
+        PhaseMemory.Trace("NN-descent: start (trees, random fill)");
         var newCand = new int[n * maxCandidates]; var newCount = new int[n];  // [n, maxCandidates]
         var oldCand = new int[n * maxCandidates]; var oldCount = new int[n];  // [n, maxCandidates]
-        var scratch = new CandidateScratch(n, maxCandidates); // reused: at 1M points these are hundreds of MB
+        var scratch = new CandidateScratch(n); // reused across iterations
         for (int iter = 0; iter < options.MaxIterations; iter++)
         {
             BuildCandidates(heap, n, k, maxCandidates, options.Seed, iter, newCand, newCount, oldCand, oldCount, scratch, parallel);
@@ -86,6 +87,7 @@ public static class NnDescent
                 }
             });
             long changed = heap.CountNew(parallel);
+            if (iter == 0) PhaseMemory.Trace("NN-descent: first iteration");
             if (changed < options.Delta * n * k) break;
         }
         return heap.ToGraph(parallel);
@@ -102,11 +104,14 @@ public static class NnDescent
     /// <summary>
     /// Per point: up to <paramref name="max"/> neighbours flagged new (chosen by seeded random priority; they become old)
     /// and up to max old ones, each joined by the reverse lists (points that hold this one as a neighbour).
+    /// The forward lists are written straight into the first slots of each row of <paramref name="newCand"/> and
+    /// <paramref name="oldCand"/>: the reverse pass only appends after a row's forward count, so it still reads them
+    /// intact (no separate forward copy: at 1M points and k = 90 that copy was 720 MB).
     /// </summary>
     private static void BuildCandidates(NeighbourHeap heap, int n, int k, int max, int seed, int iter,
         int[] newCand, int[] newCount, int[] oldCand, int[] oldCount, CandidateScratch scratch, ParallelOptions parallel)
     {
-        var (fwdNew, fwdNewCount, fwdOld, fwdOldCount, newLimit, oldLimit) = scratch;
+        var (fwdNewCount, fwdOldCount, newLimit, oldLimit) = scratch;
         Array.Clear(fwdOldCount);
         Parallel.For(0, n, parallel, i =>
         {
@@ -120,7 +125,7 @@ public static class NnDescent
             {
                 int e = slot[s];
                 if (heap.IsNew(i, e)) { priority[m] = rng.Next(); slot[m++] = e; }
-                else if (fwdOldCount[i] < max) fwdOld[i * max + fwdOldCount[i]++] = heap.Index(i, e);
+                else if (fwdOldCount[i] < max) oldCand[i * max + fwdOldCount[i]++] = heap.Index(i, e);
             }
             if (m > max)
             {
@@ -131,27 +136,27 @@ public static class NnDescent
             }
             for (int s = 0; s < m; s++)
             {
-                fwdNew[i * max + s] = heap.Index(i, slot[s]);
+                newCand[i * max + s] = heap.Index(i, slot[s]);
                 heap.MarkOld(i, slot[s]);
             }
             fwdNewCount[i] = m;
         });
 
         // Reverse lists, built sequentially in point order (deterministic), capped at max per point.
-        Array.Copy(fwdNew, newCand, fwdNew.Length); Array.Copy(fwdNewCount, newCount, n);
-        Array.Copy(fwdOld, oldCand, fwdOld.Length); Array.Copy(fwdOldCount, oldCount, n);
+        Array.Copy(fwdNewCount, newCount, n);
+        Array.Copy(fwdOldCount, oldCount, n);
         for (int i = 0; i < n; i++) { newLimit[i] = Math.Min(max, 2 * fwdNewCount[i] + max / 2); oldLimit[i] = Math.Min(max, 2 * fwdOldCount[i] + max / 2); }
         for (int i = 0; i < n; i++)
         {
-            for (int s = 0; s < fwdNewCount[i]; s++) AddUnique(newCand, newCount, max, fwdNew[i * max + s], i, newLimit);
-            for (int s = 0; s < fwdOldCount[i]; s++) AddUnique(oldCand, oldCount, max, fwdOld[i * max + s], i, oldLimit);
+            for (int s = 0; s < fwdNewCount[i]; s++) AddUnique(newCand, newCount, max, newCand[i * max + s], i, newLimit);
+            for (int s = 0; s < fwdOldCount[i]; s++) AddUnique(oldCand, oldCount, max, oldCand[i * max + s], i, oldLimit);
         }
     }
 
-    /// <summary>Forward candidate lists and per-point caps of <see cref="BuildCandidates"/>, allocated once.</summary>
-    private sealed record CandidateScratch(int[] FwdNew, int[] FwdNewCount, int[] FwdOld, int[] FwdOldCount, int[] NewLimit, int[] OldLimit)
+    /// <summary>Forward list lengths and per-point caps of <see cref="BuildCandidates"/> (each [n]), allocated once.</summary>
+    private sealed record CandidateScratch(int[] FwdNewCount, int[] FwdOldCount, int[] NewLimit, int[] OldLimit)
     {
-        public CandidateScratch(int n, int max) : this(new int[n * max], new int[n], new int[n * max], new int[n], new int[n], new int[n]) { }
+        public CandidateScratch(int n) : this(new int[n], new int[n], new int[n], new int[n]) { }
     }
 
     private static void AddUnique(int[] cand, int[] count, int max, int row, int value, int[] limit)

@@ -47,13 +47,13 @@ public static class Umap
     }
 
     /// <summary>Returns the embedding [n, Dims]. <paramref name="progress"/> receives the epoch number.</summary>
+    // Optimized from the first call, so locals die at their last use (see Tsne.Embed).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static float[] Embed(ReadOnlySpan<float> data, int n, int d, UmapOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         Validate(n, options);
         var knn = KnnGraph.Build(data, n, d, options.Neighbors - 1, options.Threads, options.Seed);
-        var graph = UmapGraph.FromKnn(knn, options.Threads);
-        var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
-        return Optimize(graph, init, options, progress, cancel);
+        return Embed(knn, data, d, options, progress, cancel);
     }
 
     /// <summary>
@@ -62,15 +62,24 @@ public static class Umap
     /// n_neighbors − 1: the nearest n_neighbors − 1 of each point are used, so an exact graph of any larger k gives the
     /// same embedding as the per-call path. <paramref name="data"/> [n, d] gives the PCA start.
     /// </summary>
+    // Optimized from the first call, so locals die at their last use (see Tsne.Embed).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static float[] Embed(KnnGraph knn, ReadOnlySpan<float> data, int d, UmapOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         int n = knn.N;
         Validate(n, options);
         if (data.Length != (long)n * d) throw new ArgumentException($"data has {data.Length} values, expected n·d = {n}·{d}");
         if (knn.K < options.Neighbors - 1) throw new ArgumentException($"the kNN graph has {knn.K} neighbours per point; n_neighbors {options.Neighbors} needs {options.Neighbors - 1}");
+        // Phase boundaries as in t-SNE (PhaseMemory): the kNN search's garbage, then the fuzzy graph's, collected
+        // before the next phase allocates. `knn` is the caller's (a build keeps it for t-SNE).
+        PhaseMemory.PhaseDone(n, "UMAP: kNN graph");
         var graph = UmapGraph.FromKnn(knn.Nearest(options.Neighbors - 1), options.Threads);
+        PhaseMemory.Trace("UMAP: fuzzy graph");
         var init = options.Initialization ?? InitialPositions(data, n, d, options.Dims, options.Seed, options.Threads);
-        return Optimize(graph, init, options, progress, cancel);
+        PhaseMemory.PhaseDone(n, "UMAP: fuzzy graph and initial positions");
+        var y = Optimize(graph, init, options, PhaseMemory.Watch(progress, "UMAP epoch"), cancel);
+        PhaseMemory.PhaseDone(n, "UMAP: done"); // the fuzzy graph and edge schedule, before the caller's next phase
+        return y;
     }
 
     /// <summary>PCA to dims, scaled so the largest absolute coordinate is 10, plus seeded noise of scale 1e-4 (umap-learn's "pca" init).</summary>
