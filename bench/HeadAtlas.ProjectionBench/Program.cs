@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using HeadAtlas.Projection;
 
-// knnbench / pbench: old vs new kNN search / P side by side (KnnBench.cs; the old code is a temporary copy in KnnOld.cs).
-if (args.Length >= 2 && args[0] == "knnbench") return KnnBench.Knn(args[1..]);
-if (args.Length >= 2 && args[0] == "pbench") return KnnBench.Affinities(args[1..]);
 
 if (args.Length >= 2 && args[0] == "minilm-head")
 {
