@@ -15,7 +15,7 @@ namespace HeadAtlas.Projection;
 /// complex ones; the pair with different kernels is separated in frequency space by Hermitian symmetry.
 /// Coordinates are taken relative to the grid's centre to keep the cancellation in the forces small.
 /// </summary>
-internal sealed partial class FftRepulsion2D
+internal sealed class FftRepulsion2D
 {
     public const int NodesPerBox = 3;
     /// <summary>Largest box side in embedding units (openTSNE/FIt-SNE use 1).</summary>
@@ -73,56 +73,40 @@ internal sealed partial class FftRepulsion2D
         // Coordinates relative to the grid centre keep the cancellations in the sums below small.
         double cx = x0 + 0.5 * gridExtent, cy = y0 + 0.5 * gridExtent;
 
-        // Per point: box cell and the 3 Lagrange weights along each axis (independent per point: parallel).
-        if (cells.Length != 2 * n) { cells = new int[2 * n]; weightsBuffer = new double[2 * n * NodesPerBox]; zParts = new double[n]; byBoxRow = new int[n]; }
+        // Per point: box cell and the 3 Lagrange weights along each axis. Computed in the (sequential) spreading
+        // loop below: it is cheap, and a parallel loop of its own would add a synchronization point per iteration,
+        // which costs more than the work on a busy machine.
+        if (cells.Length != 2 * n) { cells = new int[2 * n]; weightsBuffer = new double[2 * n * NodesPerBox]; zParts = new double[n]; }
         var cell = cells;             // [n, 2] index of the first node of the point's box
         var weights = weightsBuffer;  // [n, 2, 3]
-        Parallel.For(0, (n + 2047) / 2048, parallel, chunk =>
-        {
-            for (int i = chunk * 2048, end = Math.Min(n, i + 2048); i < end; i++)
-                for (int a = 0; a < 2; a++)
-                {
-                    double u = (y[2 * i + a] - (a == 0 ? x0 : y0)) / boxWidth;
-                    int b = Math.Clamp((int)Math.Floor(u), 0, boxes - 1);
-                    cell[2 * i + a] = b * NodesPerBox;
-                    LagrangeWeights(u - b, weights.AsSpan((2 * i + a) * NodesPerBox, NodesPerBox));
-                }
-        });
 
-        // Spread the four charges. A point writes only to the node rows of its own box row, so box rows are
-        // spread in parallel; within one, points go in index order (counting sort), so every node sums in a
-        // fixed order whatever the thread count.
-        if (rowStart.Length < boxes + 1) rowStart = new int[boxes + 1];
-        Array.Clear(rowStart, 0, boxes + 1);
-        for (int i = 0; i < n; i++) rowStart[cell[2 * i + 1] / NodesPerBox + 1]++;
-        for (int r = 0; r < boxes; r++) rowStart[r + 1] += rowStart[r];
-        for (int i = 0; i < n; i++) byBoxRow[rowStart[cell[2 * i + 1] / NodesPerBox]++] = i;
-        for (int r = boxes; r > 0; r--) rowStart[r] = rowStart[r - 1]; // shift back: rowStart[r] = first of row r
-        rowStart[0] = 0;
+        // Spread the four charges (sequential: scattered adds in a fixed order keep it deterministic).
         Array.Clear(gridARe); Array.Clear(gridAIm); Array.Clear(gridBRe); Array.Clear(gridBIm);
-        int[] order = byBoxRow, rows = rowStart;
-        Parallel.For(0, boxes, parallel, boxRow =>
+        for (int i = 0; i < n; i++)
         {
-            for (int k = rows[boxRow]; k < rows[boxRow + 1]; k++)
+            for (int a = 0; a < 2; a++)
             {
-                int i = order[k];
-                double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
-                int gx = cell[2 * i], gy = cell[2 * i + 1];
-                for (int s = 0; s < NodesPerBox; s++)
+                double u = (y[2 * i + a] - (a == 0 ? x0 : y0)) / boxWidth;
+                int b = Math.Clamp((int)Math.Floor(u), 0, boxes - 1);
+                cell[2 * i + a] = b * NodesPerBox;
+                LagrangeWeights(u - b, weights.AsSpan((2 * i + a) * NodesPerBox, NodesPerBox));
+            }
+            double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
+            int gx = cell[2 * i], gy = cell[2 * i + 1];
+            for (int s = 0; s < NodesPerBox; s++)
+            {
+                double wy = weights[(2 * i + 1) * NodesPerBox + s];
+                int row = (gy + s) * l + gx;
+                for (int t = 0; t < NodesPerBox; t++)
                 {
-                    double wy = weights[(2 * i + 1) * NodesPerBox + s];
-                    int row = (gy + s) * l + gx;
-                    for (int t = 0; t < NodesPerBox; t++)
-                    {
-                        double w = wy * weights[2 * i * NodesPerBox + t];
-                        gridARe[row + t] += (float)w;
-                        gridAIm[row + t] += (float)(w * px);
-                        gridBRe[row + t] += (float)(w * py);
-                        gridBIm[row + t] += (float)w;
-                    }
+                    double w = wy * weights[2 * i * NodesPerBox + t];
+                    gridARe[row + t] += (float)w;
+                    gridAIm[row + t] += (float)(w * px);
+                    gridBRe[row + t] += (float)(w * py);
+                    gridBIm[row + t] += (float)w;
                 }
             }
-        });
+        }
 
         long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         Convolve(ref gridARe, ref gridAIm, m, mixed: false);
@@ -168,8 +152,95 @@ internal sealed partial class FftRepulsion2D
         return z;
     }
 
-    private int[] cells = [], byBoxRow = [], rowStart = []; // [n, 2], [n] points by box row, [boxes + 1]
+    private int[] cells = [];
     private double[] weightsBuffer = [], zParts = [];
+    private int[] cellStart = [], cellOrder = [], cellOfPoint = []; // [cells + 1], [n], [n]
+    private float[] cellX = [], cellY = []; // [n] positions relative to the grid origin, in cell order
+
+    /// <summary>Adds the near parts K − K_far of all pairs closer than r_c: rep[i] += Σⱼ (K₂ − K₂far)(yᵢ − yⱼ),
+    /// zPart[i] += Σⱼ (K₁ − K₁far). Points are bucketed into square cells of side r_c (counting sort, stable by
+    /// index), so each point's partners lie in its own and the 8 surrounding cells, and the partners in three
+    /// neighbouring cells of one row are contiguous: eight at a time in float SIMD. Every point's sums run in a
+    /// fixed order on one thread (deterministic).</summary>
+    private void NearField(double[] y, int n, double[] rep, double[] zPart)
+    {
+        double rc = nearRadius;
+        double x0 = gridX0, y0 = gridY0;
+        int cells1 = (int)Math.Ceiling(gridExtent / rc) + 1, cellCount = cells1 * cells1;
+        if (cellStart.Length < cellCount + 1) cellStart = new int[cellCount + 1];
+        if (cellOrder.Length < n) { cellOrder = new int[n]; cellOfPoint = new int[n]; cellX = new float[n + 8]; cellY = new float[n + 8]; }
+        var start = cellStart;
+        Array.Clear(start, 0, cellCount + 1);
+        for (int i = 0; i < n; i++)
+        {
+            int cx = Math.Clamp((int)((y[2 * i] - x0) / rc), 0, cells1 - 1);
+            int cy = Math.Clamp((int)((y[2 * i + 1] - y0) / rc), 0, cells1 - 1);
+            int c = cy * cells1 + cx;
+            cellOfPoint[i] = c;
+            start[c + 1]++;
+        }
+        for (int c = 0; c < cellCount; c++) start[c + 1] += start[c];
+        for (int i = 0; i < n; i++)
+        {
+            int at = start[cellOfPoint[i]]++; // start[c] ends as the old start[c + 1]; shifted back below
+            cellOrder[at] = i; cellX[at] = (float)(y[2 * i] - x0); cellY[at] = (float)(y[2 * i + 1] - y0);
+        }
+        for (int c = cellCount; c > 0; c--) start[c] = start[c - 1];
+        start[0] = 0;
+        float sc = (float)(rc * rc), c1 = (float)(1 / (1 + rc * rc));
+        // The loops below also meet each point itself (s = 0): its force term is 0, its z term 1 − K₁far(0) is removed.
+        double selfNear = 1 - FarKernel(0, rc * rc, squared: false);
+        int[] order = cellOrder, cellOf = cellOfPoint; float[] px = cellX, py = cellY;
+        Parallel.For(0, (n + 511) / 512, parallel, chunk =>
+        {
+            int end = Math.Min(n, (chunk + 1) * 512);
+            for (int a = chunk * 512; a < end; a++)
+            {
+                int i = order[a];
+                int c = cellOf[i], cx = c % cells1, cy = c / cells1;
+                var (fx, fy, z) = NearSums(px, py, start, cells1, cx, cy, px[a], py[a], sc, c1);
+                rep[2 * i] += fx; rep[2 * i + 1] += fy; zPart[i] += z - selfNear;
+            }
+        });
+    }
+
+    private static (double Fx, double Fy, double Z) NearSums(float[] px, float[] py, int[] start, int cells1, int cx, int cy,
+        float xi, float yi, float sc, float c1)
+    {
+        var vx = Vector256.Create(xi); var vy = Vector256.Create(yi); var vsc = Vector256.Create(sc);
+        var vc1 = Vector256.Create(c1); var one = Vector256.Create(1f); var two = Vector256.Create(2f); var three = Vector256.Create(3f);
+        var sfx = Vector256<float>.Zero; var sfy = sfx; var sz = sfx;
+        float fx = 0, fy = 0, z = 0;
+        for (int ny = Math.Max(cy - 1, 0); ny <= Math.Min(cy + 1, cells1 - 1); ny++)
+        {
+            int b = start[ny * cells1 + Math.Max(cx - 1, 0)], to = start[ny * cells1 + Math.Min(cx + 1, cells1 - 1) + 1];
+            for (; b + 8 <= to; b += 8)
+            {
+                var dx = vx - Vector256.LoadUnsafe(ref px[b]);
+                var dy = vy - Vector256.LoadUnsafe(ref py[b]);
+                var s = dx * dx + dy * dy;
+                var inside = Vector256.LessThan(s, vsc);
+                var k1 = one / (one + s);
+                var cds = vc1 * (s - vsc);
+                // K₁far = c(1 − c·ds + (c·ds)²), K₂far = c²(1 − 2c·ds + 3(c·ds)²)
+                var far1 = vc1 * (one - cds + cds * cds);
+                var far2 = vc1 * vc1 * (one - two * cds + three * cds * cds);
+                var near2 = Vector256.BitwiseAnd(k1 * k1 - far2, inside.AsSingle());
+                var near1 = Vector256.BitwiseAnd(k1 - far1, inside.AsSingle());
+                sfx += near2 * dx; sfy += near2 * dy; sz += near1;
+            }
+            for (; b < to; b++)
+            {
+                float dx = xi - px[b], dy = yi - py[b], s = dx * dx + dy * dy;
+                if (s >= sc) continue;
+                float k1 = 1 / (1 + s), cds = c1 * (s - sc);
+                float near2 = k1 * k1 - c1 * c1 * (1 - 2 * cds + 3 * cds * cds);
+                fx += near2 * dx; fy += near2 * dy; z += k1 - c1 * (1 - cds + cds * cds);
+            }
+        }
+        return ((double)Vector256.Sum(sfx) + fx, (double)Vector256.Sum(sfy) + fy, (double)Vector256.Sum(sz) + z);
+    }
+
     /// <summary>The current grid can be kept while it holds every point and is not much larger than the embedding
     /// (re-placing it costs an extra FFT for the kernel, so it is kept across iterations when possible).</summary>
     private bool GridCovers(double minX, double maxX, double minY, double maxY, double extent)
