@@ -18,16 +18,7 @@ if (args.Length == 5 && args[0] == "mixture")
 {
     // mixture N D OUT.npy SEED: a 20-cluster Gaussian mixture (centres ~ N(0, 4²), unit noise), float32 .npy.
     int mn = int.Parse(args[1]), md = int.Parse(args[2]);
-    var rng = new Random(int.Parse(args[4]));
-    double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-    var centres = Enumerable.Range(0, 20 * md).Select(_ => 4 * Gauss()).ToArray();
-    var x = new float[mn * md];
-    for (int i = 0; i < mn; i++)
-    {
-        int c = rng.Next(20);
-        for (int t = 0; t < md; t++) x[i * md + t] = (float)(centres[c * md + t] + Gauss());
-    }
-    NpyFile.Write(args[3], x, mn, md);
+    NpyFile.Write(args[3], Mixture(mn, md, int.Parse(args[4])), mn, md);
     return 0;
 }
 
@@ -37,15 +28,7 @@ if (args.Length >= 2 && args[0] == "memlive")
     // calls it; after the first iteration prints the live managed heap (full collection) next to the sizes of what the
     // optimization needs, to see which arrays of earlier phases are still referenced (diagnostics for the Memory section).
     int mn = int.Parse(args[1]), md = args.Length > 2 ? int.Parse(args[2]) : 32;
-    var rng = new Random(1);
-    double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-    var centres = Enumerable.Range(0, 20 * md).Select(_ => 4 * Gauss()).ToArray();
-    var x = new float[mn * md];
-    for (int i = 0; i < mn; i++)
-    {
-        int c = rng.Next(20);
-        for (int t = 0; t < md; t++) x[i * md + t] = (float)(centres[c * md + t] + Gauss());
-    }
+    var x = Mixture(mn, md, 1);
     long baseline = GC.GetTotalMemory(true);
     var report = new Progress1(iter =>
     {
@@ -150,4 +133,19 @@ static double NearRadius() => double.TryParse(Environment.GetEnvironmentVariable
 sealed class Progress1(Action<int> report) : IProgress<int>
 {
     public void Report(int value) => report(value);
+}
+
+// A 20-cluster Gaussian mixture [n, d]: centres ~ N(0, 4²), unit noise.
+static float[] Mixture(int n, int d, int seed)
+{
+    var rng = new Random(seed);
+    double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+    var centres = Enumerable.Range(0, 20 * d).Select(_ => 4 * Gauss()).ToArray();
+    var x = new float[n * d];
+    for (int i = 0; i < n; i++)
+    {
+        int c = rng.Next(20);
+        for (int t = 0; t < d; t++) x[i * d + t] = (float)(centres[c * d + t] + Gauss());
+    }
+    return x;
 }
