@@ -129,12 +129,6 @@ return 0;
 // HEADATLAS_NEAR_RADIUS overrides the split radius in box widths for repbench/repcheck (tuning).
 static double NearRadius() => double.TryParse(Environment.GetEnvironmentVariable("HEADATLAS_NEAR_RADIUS"), out var r) ? r : 1.5;
 
-/// <summary>Reports synchronously on the calling thread (System.Progress posts to the thread pool).</summary>
-sealed class Progress1(Action<int> report) : IProgress<int>
-{
-    public void Report(int value) => report(value);
-}
-
 // A 20-cluster Gaussian mixture [n, d]: centres ~ N(0, 4²), unit noise.
 static float[] Mixture(int n, int d, int seed)
 {
@@ -148,4 +142,10 @@ static float[] Mixture(int n, int d, int seed)
         for (int t = 0; t < d; t++) x[i * d + t] = (float)(centres[c * d + t] + Gauss());
     }
     return x;
+}
+
+/// <summary>Reports synchronously on the calling thread (System.Progress posts to the thread pool).</summary>
+sealed class Progress1(Action<int> report) : IProgress<int>
+{
+    public void Report(int value) => report(value);
 }
