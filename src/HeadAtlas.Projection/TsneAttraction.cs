@@ -39,8 +39,9 @@ internal sealed class TsneAttraction
         });
     }
 
-    /// <summary>2D: each neighbour's (x, y) is one 64-bit element, so one gather fetches four neighbours' positions
-    /// as [x₀ y₀ x₁ y₁ x₂ y₂ x₃ y₃] (faster on AMD than two 32-bit gathers of eight x's and eight y's).</summary>
+    /// <summary>2D: each neighbour's (x, y) is one 64-bit element, four neighbours' positions make one vector
+    /// [x₀ y₀ x₁ y₁ x₂ y₂ x₃ y₃]. Four plain 64-bit loads build it faster than an AVX2 gather on this AMD EPYC
+    /// (1.6 vs 2.3 ms per call at 10k points, 1.22M entries, one thread; gathers of 32-bit x's and y's: 2.3–3.5 ms).</summary>
     private unsafe void Row2(int i, double[] attr)
     {
         int e = rowStart[i], stop = rowStart[i + 1];
@@ -50,13 +51,14 @@ internal sealed class TsneAttraction
         {
             if (Avx2.IsSupported && stop - e >= 4)
             {
-                var own = Vector256.Create(*(double*)(py + 2 * i)).AsSingle(); // [x y x y x y x y]
+                double* pairs = (double*)py; // [n] (x, y) of each point as one 64-bit element
+                var own = Vector256.Create(pairs[i]).AsSingle(); // [x y x y x y x y]
                 var one = Vector256.Create(1f);
                 var duplicate = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
                 var sum = Vector256<float>.Zero;
                 for (; e + 4 <= stop; e += 4)
                 {
-                    var d = own - Avx2.GatherVector256((double*)py, Sse2.LoadVector128(pc + e), 8).AsSingle();
+                    var d = own - Vector256.Create(pairs[pc[e]], pairs[pc[e + 1]], pairs[pc[e + 2]], pairs[pc[e + 3]]).AsSingle();
                     var d2 = d * d;
                     var r2 = d2 + Avx.Permute(d2, 0b10_11_00_01); // dx² + dy² in both lanes of each pair
                     var p4 = Sse.LoadVector128(pv + e);
