@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace HeadAtlas.Projection;
 
@@ -169,23 +168,13 @@ internal sealed class BarnesHutRepulsion
                 var dx = vx - Vector256.LoadUnsafe(ref rx, (nuint)t);
                 var dy = vy - Vector256.LoadUnsafe(ref ry, (nuint)t);
                 var dz = vz - Vector256.LoadUnsafe(ref rz, (nuint)t);
-                var q = Reciprocal(one + dx * dx + dy * dy + dz * dz);
+                var q = FastReciprocal.Of(one + dx * dx + dy * dy + dz * dz);
                 var mq = Vector256.LoadUnsafe(ref rm, (nuint)t) * q;
                 zs += mq;
                 var mq2 = mq * q;
                 fx += mq2 * dx; fy += mq2 * dy; fz += mq2 * dz;
             }
             return (Vector256.Sum(fx), Vector256.Sum(fy), Vector256.Sum(fz), Vector256.Sum(zs));
-        }
-
-        /// <summary>1/a for a ≥ 1: the 12-bit hardware estimate refined by one Newton step (relative error ~1e-7), which
-        /// is several times cheaper than a division; a plain division where AVX is missing.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Reciprocal(Vector256<float> a)
-        {
-            if (!Avx.IsSupported) return Vector256.Create(1f) / a;
-            var r = Avx.Reciprocal(a);
-            return r * (Vector256.Create(2f) - a * r);
         }
     }
 

@@ -40,7 +40,7 @@ internal sealed class ExactRepulsion(ParallelOptions parallel, int dims)
                     {
                         var dx = xi - Vector256.LoadUnsafe(ref px[j]);
                         var dy = yi - Vector256.LoadUnsafe(ref py[j]);
-                        var q = Reciprocal(one + dx * dx + dy * dy);
+                        var q = FastReciprocal.Of(one + dx * dx + dy * dy);
                         zsum += q;
                         var q2 = q * q;
                         fx += q2 * dx; fy += q2 * dy;
@@ -51,7 +51,7 @@ internal sealed class ExactRepulsion(ParallelOptions parallel, int dims)
                         var dx = xi - Vector256.LoadUnsafe(ref px[j]);
                         var dy = yi - Vector256.LoadUnsafe(ref py[j]);
                         var dz = zi - Vector256.LoadUnsafe(ref pz[j]);
-                        var q = Reciprocal(one + dx * dx + dy * dy + dz * dz);
+                        var q = FastReciprocal.Of(one + dx * dx + dy * dy + dz * dz);
                         zsum += q;
                         var q2 = q * q;
                         fx += q2 * dx; fy += q2 * dy; fz += q2 * dz;
@@ -65,14 +65,5 @@ internal sealed class ExactRepulsion(ParallelOptions parallel, int dims)
         double z = 0;
         for (int i = 0; i < n; i++) z += zPart[i];
         return z;
-    }
-
-    /// <summary>1/x from the hardware estimate and one Newton step (relative error ~1e-7, a few times cheaper than
-    /// a division, which is what bounds this loop).</summary>
-    private static Vector256<float> Reciprocal(Vector256<float> x)
-    {
-        if (!System.Runtime.Intrinsics.X86.Avx.IsSupported) return Vector256.Create(1f) / x;
-        var r = System.Runtime.Intrinsics.X86.Avx.Reciprocal(x);
-        return r * (Vector256.Create(2f) - x * r);
     }
 }
