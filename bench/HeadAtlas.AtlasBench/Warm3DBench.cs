@@ -36,19 +36,14 @@ internal static class Warm3DBench
 
         var t2 = Report("tsne2d (750 iterations)", () => Tsne.Embed(graph, x.Data, d, tsne), 2, null);
         Report("tsne3d from scratch (750)", () => Tsne.Embed(graph, x.Data, d, tsne with { Dims = 3 }), 3, t2);
-        Report($"tsne3d from 2D ({Layout3DFrom2D.TsneIterations(tsne.Iterations)})", () => Tsne.Embed(graph, x.Data, d, tsne with
-        {
-            Dims = 3, Iterations = Layout3DFrom2D.TsneIterations(tsne.Iterations), EarlyExaggerationIterations = 0,
-            Initialization = Layout3DFrom2D.Start(t2, x.Data, n, d),
-        }), 3, t2);
+        Report($"tsne3d from 2D ({Layout3DFrom2D.TsneIterations(tsne.Iterations)})",
+            () => Tsne.Embed(graph, x.Data, d, Layout3DFrom2D.ContinueTsne(tsne, Layout3DFrom2D.Start(t2, x.Data, n, d))), 3, t2);
         var umapGraph = graph.Nearest(umap.Neighbors - 1);
         int epochs = umap.EpochsFor(n);
         var u2 = Report($"umap2d ({epochs} epochs)", () => Umap.Embed(umapGraph, x.Data, d, umap), 2, null);
         Report($"umap3d from scratch ({epochs})", () => Umap.Embed(umapGraph, x.Data, d, umap with { Dims = 3 }), 3, u2);
-        Report($"umap3d from 2D ({Layout3DFrom2D.UmapEpochs(epochs)})", () => Umap.Embed(umapGraph, x.Data, d, umap with
-        {
-            Dims = 3, Epochs = Layout3DFrom2D.UmapEpochs(epochs), Initialization = Layout3DFrom2D.Start(u2, x.Data, n, d),
-        }), 3, u2);
+        Report($"umap3d from 2D ({Layout3DFrom2D.UmapEpochs(epochs)})",
+            () => Umap.Embed(umapGraph, x.Data, d, Layout3DFrom2D.ContinueUmap(umap, Layout3DFrom2D.Start(u2, x.Data, n, d), n)), 3, u2);
         return 0;
     }
 

@@ -138,9 +138,9 @@ internal static class HeadProjections
             {
                 Dims = dims, Perplexity = job.Perplexity, Iterations = job.Settings.TsneIterations, Seed = job.Settings.Seed, Threads = job.Threads,
             };
-            if (start is not null) tsne = tsne with { Initialization = start, Iterations = Layout3DFrom2D.TsneIterations(tsne.Iterations), EarlyExaggerationIterations = 0 };
+            if (start is not null) tsne = Layout3DFrom2D.ContinueTsne(tsne, start);
             var umap = UmapOptionsFor(dims);
-            if (start is not null) umap = umap with { Initialization = start, Epochs = Layout3DFrom2D.UmapEpochs(umap.EpochsFor(2 * n)) };
+            if (start is not null) umap = Layout3DFrom2D.ContinueUmap(umap, start, 2 * n);
             var stage = progress.Start($"{projection} {head.Key}", method switch
             {
                 "tsne" => tsne.Iterations,

@@ -20,6 +20,20 @@ public static class Layout3DFrom2D
     /// <summary>UMAP epochs from a 2D layout, given those of a run from scratch: half.</summary>
     public static int UmapEpochs(int fromScratch) => Math.Max(1, fromScratch / 2);
 
+    /// <summary>The t-SNE 3D options that continue from <paramref name="start"/> (see <see cref="Start"/>), given those
+    /// of a run from scratch: a third of the iterations, no early exaggeration.</summary>
+    public static TsneOptions ContinueTsne(TsneOptions fromScratch, float[] start) => fromScratch with
+    {
+        Dims = 3, Initialization = start, Iterations = TsneIterations(fromScratch.Iterations), EarlyExaggerationIterations = 0,
+    };
+
+    /// <summary>The UMAP 3D options that continue from <paramref name="start"/> for <paramref name="n"/> points, given
+    /// those of a run from scratch: half the epochs.</summary>
+    public static UmapOptions ContinueUmap(UmapOptions fromScratch, float[] start, int n) => fromScratch with
+    {
+        Dims = 3, Initialization = start, Epochs = UmapEpochs(fromScratch.EpochsFor(n)),
+    };
+
     /// <summary>Returns [n, 3]: layout2d [n, 2] with a z column from the third principal component of data [n, d]
     /// (seeded noise when d &lt; 3).</summary>
     public static float[] Start(float[] layout2d, ReadOnlySpan<float> data, int n, int d, int seed = 0, int threads = 0)

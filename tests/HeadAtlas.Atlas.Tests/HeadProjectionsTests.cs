@@ -1,4 +1,3 @@
-using Apache.Arrow;
 using HeadAtlas.Projection;
 
 namespace HeadAtlas.Atlas.Tests;
@@ -9,16 +8,7 @@ public class HeadProjectionsTests
 {
     private static readonly string[] All = ["pca2d", "pca3d", "tsne2d", "tsne3d", "umap2d", "umap3d"];
 
-    private static float[] Coords(string path)
-    {
-        var table = RunReader.ReadTable(path);
-        int dims = table.ColumnCount, rows = table.Length;
-        var cols = Enumerable.Range(0, dims).Select(c => ((FloatArray)table.Column(c)).Values.ToArray()).ToArray();
-        var xy = new float[rows * dims]; // [rows, dims]
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < dims; c++) xy[r * dims + c] = cols[c][r];
-        return xy;
-    }
+    private static float[] Coords(string path) => RunReader.ReadProjection(path).Coords; // [rows, dims]
 
     [Fact]
     public void DefaultBuildWritesAllSixProjectionsForEveryHead()
@@ -64,17 +54,10 @@ public class HeadProjectionsTests
             AssertSameUpToCentering(tsne2, Coords(Path.Combine(headDir, "tsne2d.arrow")), 2);
             AssertSameUpToCentering(umap2, Coords(Path.Combine(headDir, "umap2d.arrow")), 2);
             // 3D continues from the 2D file of the same method (Layout3DFrom2D).
-            var tsne3 = Tsne.Embed(points, 2 * n, d, new TsneOptions
-            {
-                Dims = 3, Perplexity = 10, Seed = 3, Iterations = Layout3DFrom2D.TsneIterations(80), EarlyExaggerationIterations = 0,
-                Initialization = Layout3DFrom2D.Start(Coords(Path.Combine(headDir, "tsne2d.arrow")), points, 2 * n, d, 3),
-            });
-            var umapEpochs = new UmapOptions().EpochsFor(2 * n);
-            var umap3 = Umap.Embed(points, 2 * n, d, new UmapOptions
-            {
-                Dims = 3, Neighbors = 6, Seed = 3, Epochs = Layout3DFrom2D.UmapEpochs(umapEpochs),
-                Initialization = Layout3DFrom2D.Start(Coords(Path.Combine(headDir, "umap2d.arrow")), points, 2 * n, d, 3),
-            });
+            var tsne3 = Tsne.Embed(points, 2 * n, d, Layout3DFrom2D.ContinueTsne(new TsneOptions { Perplexity = 10, Seed = 3, Iterations = 80 },
+                Layout3DFrom2D.Start(Coords(Path.Combine(headDir, "tsne2d.arrow")), points, 2 * n, d, 3)));
+            var umap3 = Umap.Embed(points, 2 * n, d, Layout3DFrom2D.ContinueUmap(new UmapOptions { Neighbors = 6, Seed = 3 },
+                Layout3DFrom2D.Start(Coords(Path.Combine(headDir, "umap2d.arrow")), points, 2 * n, d, 3), 2 * n));
             AssertSameUpToCentering(tsne3, Coords(Path.Combine(headDir, "tsne3d.arrow")), 3);
             AssertSameUpToCentering(umap3, Coords(Path.Combine(headDir, "umap3d.arrow")), 3);
         }
