@@ -56,95 +56,27 @@ internal sealed class FftRepulsion2D
     /// </summary>
     public double Compute(double[] y, int n, double[] rep)
     {
-        double minX = double.MaxValue, maxX = double.MinValue, minY = double.MaxValue, maxY = double.MinValue;
-        for (int i = 0; i < n; i++)
-        {
-            minX = Math.Min(minX, y[2 * i]); maxX = Math.Max(maxX, y[2 * i]);
-            minY = Math.Min(minY, y[2 * i + 1]); maxY = Math.Max(maxY, y[2 * i + 1]);
-        }
+        var (minX, maxX, minY, maxY) = Bounds(y, n);
         double extent = Math.Max(Math.Max(maxX - minX, maxY - minY), 1e-12);
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!GridCovers(minX, maxX, minY, maxY, extent)) { PlaceGrid(minX, maxX, minY, maxY, extent, n); Placements++; }
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         KernelTicks += t1 - t0;
-        int l = fft!.Stride, boxes = gridBoxes, m = boxes * NodesPerBox; // l: row stride of the grids
-        double boxWidth = gridExtent / boxes;
-        double x0 = gridX0, y0 = gridY0;
-        // Coordinates relative to the grid centre keep the cancellations in the sums below small.
-        double cx = x0 + 0.5 * gridExtent, cy = y0 + 0.5 * gridExtent;
-
-        // Per point: box cell and the 3 Lagrange weights along each axis. Computed in the (sequential) spreading
-        // loop below: it is cheap, and a parallel loop of its own would add a synchronization point per iteration,
-        // which costs more than the work on a busy machine.
-        if (cells.Length != 2 * n) { cells = new int[2 * n]; weightsBuffer = new double[2 * n * NodesPerBox]; zParts = new double[n]; }
-        var cell = cells;             // [n, 2] index of the first node of the point's box
-        var weights = weightsBuffer;  // [n, 2, 3]
-
-        // Spread the four charges (sequential: scattered adds in a fixed order keep it deterministic).
+        int m = gridBoxes * NodesPerBox;
+        // Coordinates relative to the grid centre keep the cancellations in the forces below small.
+        double cx = gridX0 + 0.5 * gridExtent, cy = gridY0 + 0.5 * gridExtent;
+        if (nodeOfPoint.Length != n) { nodeOfPoint = new int[n]; weightsX = new Vector128<float>[n]; weightsY = new Vector128<float>[n]; zParts = new double[n]; }
         Array.Clear(gridARe); Array.Clear(gridAIm); Array.Clear(gridBRe); Array.Clear(gridBIm);
-        for (int i = 0; i < n; i++)
-        {
-            for (int a = 0; a < 2; a++)
-            {
-                double u = (y[2 * i + a] - (a == 0 ? x0 : y0)) / boxWidth;
-                int b = Math.Clamp((int)Math.Floor(u), 0, boxes - 1);
-                cell[2 * i + a] = b * NodesPerBox;
-                LagrangeWeights(u - b, weights.AsSpan((2 * i + a) * NodesPerBox, NodesPerBox));
-            }
-            double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
-            int gx = cell[2 * i], gy = cell[2 * i + 1];
-            for (int s = 0; s < NodesPerBox; s++)
-            {
-                double wy = weights[(2 * i + 1) * NodesPerBox + s];
-                int row = (gy + s) * l + gx;
-                for (int t = 0; t < NodesPerBox; t++)
-                {
-                    double w = wy * weights[2 * i * NodesPerBox + t];
-                    gridARe[row + t] += (float)w;
-                    gridAIm[row + t] += (float)(w * px);
-                    gridBRe[row + t] += (float)(w * py);
-                    gridBIm[row + t] += (float)w;
-                }
-            }
-        }
-
+        SpreadCharges(y, n, cx, cy);
         long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         Convolve(ref gridARe, ref gridAIm, m, mixed: false);
         Convolve(ref gridBRe, ref gridBIm, m, mixed: true);
         long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
         SpreadTicks += t2 - t1; FftTicks += t3 - t2;
-
-        // Gather potentials and form forces and each point's share of Z.
         var zPart = zParts; // [n]
-        double selfZ = FarKernel(0, nearRadius * nearRadius, squared: false);
-        Parallel.For(0, (n + 1023) / 1024, parallel, chunk =>
-        {
-            int end = Math.Min(n, (chunk + 1) * 1024);
-            for (int i = chunk * 1024; i < end; i++)
-            {
-                double p1 = 0, p2 = 0, p3 = 0, p4 = 0;
-                int gx = cell[2 * i], gy = cell[2 * i + 1];
-                for (int s = 0; s < NodesPerBox; s++)
-                {
-                    double wy = weights[(2 * i + 1) * NodesPerBox + s];
-                    int row = (gy + s) * l + gx;
-                    for (int t = 0; t < NodesPerBox; t++)
-                    {
-                        double w = wy * weights[2 * i * NodesPerBox + t];
-                        p1 += w * gridARe[row + t];
-                        p2 += w * gridAIm[row + t];
-                        p3 += w * gridBRe[row + t];
-                        p4 += w * gridBIm[row + t];
-                    }
-                }
-                double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
-                rep[2 * i] = px * p1 - p2;
-                rep[2 * i + 1] = py * p1 - p3;
-                zPart[i] = p4 - selfZ; // the point's own term (q = 1 unsplit)
-            }
-        });
+        GatherPotentials(y, n, cx, cy, rep, zPart);
         long tNear = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (nearRadius > 0) NearField(y, n, rep, zPart);
+        if (nearRadius > 0) nearField.Add(y, n, gridX0, gridY0, gridExtent, nearRadius, rep, zPart, parallel);
         NearTicks += System.Diagnostics.Stopwatch.GetTimestamp() - tNear;
         double z = 0;
         for (int i = 0; i < n; i++) z += zPart[i];
@@ -152,93 +84,88 @@ internal sealed class FftRepulsion2D
         return z;
     }
 
-    private int[] cells = [];
-    private double[] weightsBuffer = [], zParts = [];
-    private int[] cellStart = [], cellOrder = [], cellOfPoint = []; // [cells + 1], [n], [n]
-    private float[] cellX = [], cellY = []; // [n] positions relative to the grid origin, in cell order
+    private int[] nodeOfPoint = [];                                   // [n] grid index of the first of the point's 3×3 nodes
+    private Vector128<float>[] weightsX = [], weightsY = [];           // [n] its Lagrange weights (w₀, w₁, w₂, 0) per axis
+    private double[] zParts = [];                                      // [n]
+    private readonly NearField2D nearField = new();
 
-    /// <summary>Adds the near parts K − K_far of all pairs closer than r_c: rep[i] += Σⱼ (K₂ − K₂far)(yᵢ − yⱼ),
-    /// zPart[i] += Σⱼ (K₁ − K₁far). Points are bucketed into square cells of side r_c (counting sort, stable by
-    /// index), so each point's partners lie in its own and the 8 surrounding cells, and the partners in three
-    /// neighbouring cells of one row are contiguous: eight at a time in float SIMD. Every point's sums run in a
-    /// fixed order on one thread (deterministic).</summary>
-    private void NearField(double[] y, int n, double[] rep, double[] zPart)
+    private static (double MinX, double MaxX, double MinY, double MaxY) Bounds(double[] y, int n)
     {
-        double rc = nearRadius;
-        double x0 = gridX0, y0 = gridY0;
-        int cells1 = (int)Math.Ceiling(gridExtent / rc) + 1, cellCount = cells1 * cells1;
-        if (cellStart.Length < cellCount + 1) cellStart = new int[cellCount + 1];
-        if (cellOrder.Length < n) { cellOrder = new int[n]; cellOfPoint = new int[n]; cellX = new float[n + 8]; cellY = new float[n + 8]; }
-        var start = cellStart;
-        Array.Clear(start, 0, cellCount + 1);
-        for (int i = 0; i < n; i++)
+        var low = Vector256.Create(double.MaxValue); var high = Vector256.Create(double.MinValue);
+        int t = 0;
+        for (; t + 4 <= 2 * n; t += 4) // two points (x, y, x, y) per vector
         {
-            int cx = Math.Clamp((int)((y[2 * i] - x0) / rc), 0, cells1 - 1);
-            int cy = Math.Clamp((int)((y[2 * i + 1] - y0) / rc), 0, cells1 - 1);
-            int c = cy * cells1 + cx;
-            cellOfPoint[i] = c;
-            start[c + 1]++;
+            var v = Vector256.LoadUnsafe(ref y[t]);
+            low = Vector256.Min(low, v); high = Vector256.Max(high, v);
         }
-        for (int c = 0; c < cellCount; c++) start[c + 1] += start[c];
-        for (int i = 0; i < n; i++)
-        {
-            int at = start[cellOfPoint[i]]++; // start[c] ends as the old start[c + 1]; shifted back below
-            cellOrder[at] = i; cellX[at] = (float)(y[2 * i] - x0); cellY[at] = (float)(y[2 * i + 1] - y0);
-        }
-        for (int c = cellCount; c > 0; c--) start[c] = start[c - 1];
-        start[0] = 0;
-        float sc = (float)(rc * rc), c1 = (float)(1 / (1 + rc * rc));
-        // The loops below also meet each point itself (s = 0): its force term is 0, its z term 1 − K₁far(0) is removed.
-        double selfNear = 1 - FarKernel(0, rc * rc, squared: false);
-        int[] order = cellOrder, cellOf = cellOfPoint; float[] px = cellX, py = cellY;
-        Parallel.For(0, (n + 511) / 512, parallel, chunk =>
-        {
-            int end = Math.Min(n, (chunk + 1) * 512);
-            for (int a = chunk * 512; a < end; a++)
-            {
-                int i = order[a];
-                int c = cellOf[i], cx = c % cells1, cy = c / cells1;
-                var (fx, fy, z) = NearSums(px, py, start, cells1, cx, cy, px[a], py[a], sc, c1);
-                rep[2 * i] += fx; rep[2 * i + 1] += fy; zPart[i] += z - selfNear;
-            }
-        });
+        double minX = Math.Min(low[0], low[2]), minY = Math.Min(low[1], low[3]);
+        double maxX = Math.Max(high[0], high[2]), maxY = Math.Max(high[1], high[3]);
+        if (t < 2 * n) { minX = Math.Min(minX, y[t]); maxX = Math.Max(maxX, y[t]); minY = Math.Min(minY, y[t + 1]); maxY = Math.Max(maxY, y[t + 1]); }
+        return (minX, maxX, minY, maxY);
     }
 
-    private static (double Fx, double Fy, double Z) NearSums(float[] px, float[] py, int[] start, int cells1, int cx, int cy,
-        float xi, float yi, float sc, float c1)
+    /// <summary>Puts each point's charges (1, x, y under K₂ in grids A.re, A.im, B.re; 1 under K₁ in B.im) on the
+    /// 3×3 nodes of its box with Lagrange weights, and keeps the nodes and weights for the gathering. Each row of 3
+    /// nodes is one 4-float vector (the fourth weight is 0). Sequential: scattered adds in a fixed order keep it
+    /// deterministic.</summary>
+    private unsafe void SpreadCharges(double[] y, int n, double cx, double cy)
     {
-        var vx = Vector256.Create(xi); var vy = Vector256.Create(yi); var vsc = Vector256.Create(sc);
-        var vc1 = Vector256.Create(c1); var one = Vector256.Create(1f); var two = Vector256.Create(2f); var three = Vector256.Create(3f);
-        var sfx = Vector256<float>.Zero; var sfy = sfx; var sz = sfx;
-        float fx = 0, fy = 0, z = 0;
-        for (int ny = Math.Max(cy - 1, 0); ny <= Math.Min(cy + 1, cells1 - 1); ny++)
+        int l = fft!.Stride, boxes = gridBoxes;
+        double invBox = gridBoxes / gridExtent;
+        fixed (float* ar = gridARe, ai = gridAIm, br = gridBRe, bi = gridBIm)
+            for (int i = 0; i < n; i++)
+            {
+                double ux = (y[2 * i] - gridX0) * invBox, uy = (y[2 * i + 1] - gridY0) * invBox;
+                int bx = Math.Clamp((int)Math.Floor(ux), 0, boxes - 1), by = Math.Clamp((int)Math.Floor(uy), 0, boxes - 1);
+                var wx = LagrangeWeights((float)(ux - bx));
+                var wy = LagrangeWeights((float)(uy - by));
+                int node = by * NodesPerBox * l + bx * NodesPerBox;
+                nodeOfPoint[i] = node; weightsX[i] = wx; weightsY[i] = wy;
+                float px = (float)(y[2 * i] - cx), py = (float)(y[2 * i + 1] - cy);
+                for (int s = 0; s < NodesPerBox; s++)
+                {
+                    var w = wx * wy.GetElement(s);
+                    int at = node + s * l;
+                    Vector128.Store(Vector128.Load(ar + at) + w, ar + at);
+                    Vector128.Store(Vector128.FusedMultiplyAdd(w, Vector128.Create(px), Vector128.Load(ai + at)), ai + at);
+                    Vector128.Store(Vector128.FusedMultiplyAdd(w, Vector128.Create(py), Vector128.Load(br + at)), br + at);
+                    Vector128.Store(Vector128.Load(bi + at) + w, bi + at);
+                }
+            }
+    }
+
+    /// <summary>Reads the potentials back at each point with its spreading weights and forms the far-field forces
+    /// rep[i] = yᵢφ₁ − (φ₂, φ₃) and the point's share of Z (its own term removed).</summary>
+    private unsafe void GatherPotentials(double[] y, int n, double cx, double cy, double[] rep, double[] zPart)
+    {
+        int l = fft!.Stride;
+        double selfZ = FarKernel(0, nearRadius * nearRadius, squared: false); // the point's own term (q = 1 unsplit)
+        float[] gar = gridARe, gai = gridAIm, gbr = gridBRe, gbi = gridBIm;
+        Parallel.For(0, (n + 1023) / 1024, parallel, chunk =>
         {
-            int b = start[ny * cells1 + Math.Max(cx - 1, 0)], to = start[ny * cells1 + Math.Min(cx + 1, cells1 - 1) + 1];
-            for (; b + 8 <= to; b += 8)
-            {
-                var dx = vx - Vector256.LoadUnsafe(ref px[b]);
-                var dy = vy - Vector256.LoadUnsafe(ref py[b]);
-                var s = dx * dx + dy * dy;
-                var inside = Vector256.LessThan(s, vsc);
-                var k1 = one / (one + s);
-                var cds = vc1 * (s - vsc);
-                // K₁far = c(1 − c·ds + (c·ds)²), K₂far = c²(1 − 2c·ds + 3(c·ds)²)
-                var far1 = vc1 * (one - cds + cds * cds);
-                var far2 = vc1 * vc1 * (one - two * cds + three * cds * cds);
-                var near2 = Vector256.BitwiseAnd(k1 * k1 - far2, inside.AsSingle());
-                var near1 = Vector256.BitwiseAnd(k1 - far1, inside.AsSingle());
-                sfx += near2 * dx; sfy += near2 * dy; sz += near1;
-            }
-            for (; b < to; b++)
-            {
-                float dx = xi - px[b], dy = yi - py[b], s = dx * dx + dy * dy;
-                if (s >= sc) continue;
-                float k1 = 1 / (1 + s), cds = c1 * (s - sc);
-                float near2 = k1 * k1 - c1 * c1 * (1 - 2 * cds + 3 * cds * cds);
-                fx += near2 * dx; fy += near2 * dy; z += k1 - c1 * (1 - cds + cds * cds);
-            }
-        }
-        return ((double)Vector256.Sum(sfx) + fx, (double)Vector256.Sum(sfy) + fy, (double)Vector256.Sum(sz) + z);
+            int end = Math.Min(n, (chunk + 1) * 1024);
+            fixed (float* ar = gar, ai = gai, br = gbr, bi = gbi)
+                for (int i = chunk * 1024; i < end; i++)
+                {
+                    var wx = weightsX[i]; var wy = weightsY[i];
+                    int node = nodeOfPoint[i];
+                    var p1 = Vector128<float>.Zero; var p2 = p1; var p3 = p1; var p4 = p1;
+                    for (int s = 0; s < NodesPerBox; s++)
+                    {
+                        var w = wx * wy.GetElement(s);
+                        int at = node + s * l;
+                        p1 = Vector128.FusedMultiplyAdd(w, Vector128.Load(ar + at), p1);
+                        p2 = Vector128.FusedMultiplyAdd(w, Vector128.Load(ai + at), p2);
+                        p3 = Vector128.FusedMultiplyAdd(w, Vector128.Load(br + at), p3);
+                        p4 = Vector128.FusedMultiplyAdd(w, Vector128.Load(bi + at), p4);
+                    }
+                    double phi1 = Vector128.Sum(p1), phi2 = Vector128.Sum(p2), phi3 = Vector128.Sum(p3);
+                    double px = y[2 * i] - cx, py = y[2 * i + 1] - cy;
+                    rep[2 * i] = px * phi1 - phi2;
+                    rep[2 * i + 1] = py * phi1 - phi3;
+                    zPart[i] = Vector128.Sum(p4) - selfZ;
+                }
+        });
     }
 
     /// <summary>The current grid can be kept while it holds every point and is not much larger than the embedding
@@ -303,13 +230,11 @@ internal sealed class FftRepulsion2D
 
     private float[] kernelRe = [], kernelIm = [];
 
-    /// <summary>Weights of the Lagrange polynomials through nodes at (t + ½)/3, t = 0..2, evaluated at u ∈ [0, 1].</summary>
-    private static void LagrangeWeights(double u, Span<double> w)
+    /// <summary>Weights (w₀, w₁, w₂, 0) of the Lagrange polynomials through nodes at (t + ½)/3, t = 0..2, at u ∈ [0, 1].</summary>
+    private static Vector128<float> LagrangeWeights(float u)
     {
-        const double a = 1.0 / 6, b = 0.5, c = 5.0 / 6, h = 1.0 / 3;
-        w[0] = (u - b) * (u - c) / (2 * h * h);
-        w[1] = -(u - a) * (u - c) / (h * h);
-        w[2] = (u - a) * (u - b) / (2 * h * h);
+        const float a = 1f / 6, b = 0.5f, c = 5f / 6, h2 = 1f / 9;
+        return Vector128.Create((u - b) * (u - c) / (2 * h2), -(u - a) * (u - c) / h2, (u - a) * (u - b) / (2 * h2), 0);
     }
 
     /// <summary>Spectra of K₂ and K₁ on node offsets, embedded circulantly in L×L, divided by L² (the inverse FFT's
