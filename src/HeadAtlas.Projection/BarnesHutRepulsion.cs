@@ -141,13 +141,24 @@ internal sealed class BarnesHutRepulsion
             x[Count] = px - ox; y[Count] = py - oy; z[Count] = pz - oz; mass[Count] = m; Count++;
         }
 
+        /// <summary>Adds the points start .. start + count − 1 (tree order) with mass 1, eight at a time.</summary>
         public void AddPoints(float[] px, float[] py, float[] pz, int start, int count)
         {
-            Reserve(count);
-            for (int t = 0; t < count; t++)
+            Reserve(count + Vector256<float>.Count);
+            var vox = Vector256.Create(ox); var voy = Vector256.Create(oy); var voz = Vector256.Create(oz);
+            int t = 0;
+            for (; t + Vector256<float>.Count <= count; t += Vector256<float>.Count)
             {
-                x[Count] = px[start + t] - ox; y[Count] = py[start + t] - oy; z[Count] = pz[start + t] - oz; mass[Count] = 1; Count++;
+                (Vector256.LoadUnsafe(ref px[start + t]) - vox).StoreUnsafe(ref x[Count + t]);
+                (Vector256.LoadUnsafe(ref py[start + t]) - voy).StoreUnsafe(ref y[Count + t]);
+                (Vector256.LoadUnsafe(ref pz[start + t]) - voz).StoreUnsafe(ref z[Count + t]);
+                Vector256.Create(1f).StoreUnsafe(ref mass[Count + t]);
             }
+            for (; t < count; t++)
+            {
+                x[Count + t] = px[start + t] - ox; y[Count + t] = py[start + t] - oy; z[Count + t] = pz[start + t] - oz; mass[Count + t] = 1;
+            }
+            Count += count;
         }
 
         /// <summary>Pads with massless sources to a whole number of vectors.</summary>
@@ -168,11 +179,11 @@ internal sealed class BarnesHutRepulsion
                 var dx = vx - Vector256.LoadUnsafe(ref rx, (nuint)t);
                 var dy = vy - Vector256.LoadUnsafe(ref ry, (nuint)t);
                 var dz = vz - Vector256.LoadUnsafe(ref rz, (nuint)t);
-                var q = FastReciprocal.Of(one + dx * dx + dy * dy + dz * dz);
+                var q = FastReciprocal.Of(Vector256.FusedMultiplyAdd(dz, dz, Vector256.FusedMultiplyAdd(dy, dy, Vector256.FusedMultiplyAdd(dx, dx, one))));
                 var mq = Vector256.LoadUnsafe(ref rm, (nuint)t) * q;
                 zs += mq;
                 var mq2 = mq * q;
-                fx += mq2 * dx; fy += mq2 * dy; fz += mq2 * dz;
+                fx = Vector256.FusedMultiplyAdd(mq2, dx, fx); fy = Vector256.FusedMultiplyAdd(mq2, dy, fy); fz = Vector256.FusedMultiplyAdd(mq2, dz, fz);
             }
             return (Vector256.Sum(fx), Vector256.Sum(fy), Vector256.Sum(fz), Vector256.Sum(zs));
         }
