@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace HeadAtlas.Projection;
 
 /// <summary>Options for <see cref="Tsne"/>.</summary>
@@ -128,7 +130,6 @@ public static class Tsne
         var y = init.Select(v => (double)v).ToArray(); // [n, dims]
         var update = new double[n * dims];
         var gains = new double[n * dims];
-        var grad = new double[n * dims];
         var rep = new double[n * dims];
         var attr = new double[n * dims];
         Array.Fill(gains, 1.0);
@@ -168,21 +169,46 @@ public static class Tsne
                 if (iter % 50 == 0 || iter == options.Iterations - 1)
                     Console.Error.WriteLine($"iter {iter}: cpu so far: repulsion {repulsionCpu.TotalSeconds:F2} s, attraction {attractionCpu.TotalSeconds:F2} s, fft size {fft?.LastSize}; {fft?.Timings}");
             }
-            double invZ = 1 / z;
-            // Sequential: O(n) cheap work, where a parallel loop would add a synchronization point per iteration.
-            for (int t = 0; t < n * dims; t++)
-            {
-                double g = 4 * (exaggeration * attr[t] - rep[t] * invZ);
-                grad[t] = g;
-                double gain = g * update[t] < 0 ? gains[t] + 0.2 : gains[t] * 0.8; // sign flip: speed up this coordinate
-                gains[t] = Math.Max(gain, 0.01);
-                update[t] = momentum * update[t] - lr * gains[t] * g;
-                y[t] += update[t];
-            }
+            GradientStep(y, update, gains, attr, rep, exaggeration, 1 / z, momentum, lr);
             onIteration?.Invoke(iter, y);
             progress?.Report(iter + 1);
         }
         return y.Select(v => (float)v).ToArray();
+    }
+
+    /// <summary>One step of gradient descent with momentum and gains (Jacobs 1988, as scikit-learn): gradient
+    /// g = 4(α·attr − rep/Z); a coordinate whose gradient keeps its sign against the last update speeds up (+0.2),
+    /// else slows down (×0.8, at least 0.01). Four coordinates at a time, the same operations as one at a time (no
+    /// fused multiply-add), so the result does not depend on the vector width. Sequential: O(n) cheap work, where a
+    /// parallel loop would add a synchronization point per iteration.</summary>
+    private static void GradientStep(double[] y, double[] update, double[] gains, double[] attr, double[] rep,
+        double exaggeration, double invZ, double momentum, double lr)
+    {
+        var four = Vector256.Create(4.0); var alpha = Vector256.Create(exaggeration);
+        var vInvZ = Vector256.Create(invZ); var vMomentum = Vector256.Create(momentum);
+        var vLr = Vector256.Create(lr); var up = Vector256.Create(0.2);
+        var down = Vector256.Create(0.8); var floor = Vector256.Create(0.01);
+        int t = 0;
+        for (; t + 4 <= y.Length; t += 4)
+        {
+            var g = four * (alpha * Vector256.LoadUnsafe(ref attr[t]) - Vector256.LoadUnsafe(ref rep[t]) * vInvZ);
+            var u = Vector256.LoadUnsafe(ref update[t]);
+            var gain = Vector256.LoadUnsafe(ref gains[t]);
+            var flipped = Vector256.LessThan(g * u, Vector256<double>.Zero);
+            gain = Vector256.Max(Vector256.ConditionalSelect(flipped, gain + up, gain * down), floor);
+            gain.StoreUnsafe(ref gains[t]);
+            u = vMomentum * u - vLr * gain * g;
+            u.StoreUnsafe(ref update[t]);
+            (Vector256.LoadUnsafe(ref y[t]) + u).StoreUnsafe(ref y[t]);
+        }
+        for (; t < y.Length; t++)
+        {
+            double g = 4 * (exaggeration * attr[t] - rep[t] * invZ);
+            double gain = g * update[t] < 0 ? gains[t] + 0.2 : gains[t] * 0.8;
+            gains[t] = Math.Max(gain, 0.01);
+            update[t] = momentum * update[t] - lr * gains[t] * g;
+            y[t] += update[t];
+        }
     }
 
     /// <summary>Exact KL(P‖Q) of an embedding [n, dims], O(n²): for tests and small checks.</summary>
