@@ -7,12 +7,14 @@ namespace HeadAtlas.Projection;
 /// Σⱼ (K₂ − K₂far)(yᵢ − yⱼ) and Σⱼ (K₁ − K₁far) over the points j closer than r_c (K_far equals K beyond r_c, so
 /// farther pairs add nothing).
 /// Points are sorted into horizontal bands of height r_c / <see cref="BandsPerRadius"/> and by x within each band.
-/// A point's partners then lie in the 2·BandsPerRadius + 1 bands around its own, each within one contiguous run
-/// [x − r_c, x + r_c) of that band, so the pairs tested cover about (2 + 1/BandsPerRadius)·2·r_c² instead of the
-/// 9·r_c² of square cells, and each run is read eight at a time in float SIMD. Each band ends with
-/// <see cref="Pad"/> sentinel slots far to the right, so a run's last vector may read past its end without a mask
-/// (the sentinels fail the distance test) and a run always stops inside its own band. Every point's sums run in a
-/// fixed order on one thread (deterministic).
+/// Each pair is visited once, from its lower point: a point meets the points after it in its own band and the runs
+/// [x − r_c, x + r_c) of the BandsPerRadius bands above, and adds each pair's terms to both ends (the partners'
+/// sums are contiguous slots, eight at a time in float SIMD). The pairs tested cover about (1 + 1/(2·BandsPerRadius))·2·r_c²
+/// per point instead of the 9·r_c² of square cells around each point. Each band starts at a multiple of 8 slots and
+/// ends with <see cref="Pad"/> sentinel slots far to the right, so a run's vectors may start before it and end past
+/// it without a mask (those lanes fail the distance test) and a run always stops inside its own band.
+/// Deterministic: bands BandsPerRadius + 1 apart write disjoint slots and run in parallel phase by phase, so every
+/// slot receives its terms in the same order whatever the thread count.
 /// </summary>
 internal sealed class NearField2D
 {
@@ -22,12 +24,12 @@ internal sealed class NearField2D
 
     private int[] cellCount = [];            // [bands·columns + 1] counting sort by (band, column of width h)
     private int[] cellOfPoint = [];          // [n]
-    private int[] bandSlot = [];             // [bands + 1] first slot of each band (sentinels follow each band)
+    private int[] bandSlot = [];             // [bands + 1] first slot of each band (a multiple of 8)
+    private int[] bandEnd = [];              // [bands] end of each band's points (Pad sentinels follow)
     private int[] pointAtSlot = [];          // [slots] point index, −1 for a sentinel
     private float[] xs = [], ys = [];        // [slots] positions relative to the grid origin
 
-    /// <summary>y: [n, 2]; adds the near sums to rep [n, 2] and zPart [n] (the point's own z term 1 − K₁far(0)
-    /// removed). The grid square [x0, x0 + extent)² holds every point (positions are clamped into it).</summary>
+    /// <summary>y: [n, 2]; adds the near sums to rep [n, 2] and zPart [n]. The grid square [x0, x0 + extent)² holds every point (positions are clamped into it).</summary>
     public void Add(double[] y, int n, double x0, double y0, double extent, double rc, double[] rep, double[] zPart, ParallelOptions parallel)
     {
         double h = rc / BandsPerRadius;
@@ -37,69 +39,106 @@ internal sealed class NearField2D
         double c = 1 / (1 + rc * rc);
         // The far parts as polynomials in ds = r² − r_c² (Horner): K₁far = c − c²ds + c³ds², K₂far = c² − 2c³ds + 3c⁴ds².
         var coefficients = new FarPolynomials((float)c, (float)(c * c), (float)(c * c * c), (float)(3 * c * c * c * c));
-        double selfNear = 1 - FftRepulsion2D.FarKernel(0, rc * rc, squared: false); // each point meets itself (r = 0)
         float radius = (float)rc;
-        int[] slotStart = bandSlot, owner = pointAtSlot; float[] px = xs, py = ys;
-        Parallel.For(0, bands, parallel, band =>
+        int slots = bandSlot[bands];
+        if (sumX.Length < slots) { sumX = new float[slots]; sumY = new float[slots]; sumZ = new float[slots]; }
+        Array.Clear(sumX, 0, slots); Array.Clear(sumY, 0, slots); Array.Clear(sumZ, 0, slots);
+        int[] slotStart = bandSlot, ends = bandEnd; float[] px = xs, py = ys, fx = sumX, fy = sumY, fz = sumZ;
+        // Band b adds to bands b .. b + BandsPerRadius: bands BandsPerRadius + 1 apart never write the same slots.
+        int stride = BandsPerRadius + 1;
+        for (int phase = 0; phase < stride; phase++)
         {
-            int first = Math.Max(band - BandsPerRadius, 0), last = Math.Min(band + BandsPerRadius, bands - 1);
-            Span<int> low = stackalloc int[2 * BandsPerRadius + 1]; // per band around: first slot not left of the run
-            for (int b = first; b <= last; b++) low[b - first] = slotStart[b];
-            int end = slotStart[band + 1] - Pad;
-            for (int a = slotStart[band]; a < end; a++)
+            int phaseBands = (bands - phase + stride - 1) / stride;
+            Parallel.For(0, phaseBands, parallel, k =>
             {
-                var (fx, fy, z) = PointSums(px, py, slotStart, first, last, low, px[a], py[a], radius, coefficients);
-                int i = owner[a];
-                rep[2 * i] += fx; rep[2 * i + 1] += fy; zPart[i] += z - selfNear;
-            }
-        });
+                int band = phase + k * stride, last = Math.Min(band + BandsPerRadius, bands - 1);
+                Span<int> low = stackalloc int[BandsPerRadius + 1]; // per band: first slot not left of the run
+                for (int b = band; b <= last; b++) low[b - band] = slotStart[b];
+                int end = ends[band];
+                for (int a = slotStart[band]; a < end; a++)
+                    PairsOfPoint(px, py, fx, fy, fz, band, last, low, a, radius, coefficients);
+            });
+        }
+        var owner = pointAtSlot;
+        for (int a = 0; a < slots; a++)
+        {
+            int i = owner[a];
+            if (i < 0) continue;
+            rep[2 * i] += fx[a]; rep[2 * i + 1] += fy[a]; zPart[i] += fz[a];
+        }
     }
 
-    /// <summary>The near sums of one point at (xi, yi) over the runs [xi − r_c, xi + r_c) of bands first..last;
-    /// low[b − first] is the first slot of band b not left of the previous point's run (moved on here).</summary>
-    private static unsafe (double Fx, double Fy, double Z) PointSums(float[] xs, float[] ys, int[] slotStart, int first, int last, Span<int> low,
-        float xi, float yi, float radius, FarPolynomials k)
+    private float[] sumX = [], sumY = [], sumZ = []; // [slots] near sums per slot
+
+    /// <summary>The pairs of the point at slot a with the points after it in its own band's run and in the runs
+    /// [x − r_c, x + r_c) of the next bands up to <paramref name="last"/>: each pair's terms are added to both ends
+    /// (eight partners at a time, contiguous slots). low[b − band] is the first slot of band b not left of the
+    /// previous point's run (moved on here).</summary>
+    private static unsafe void PairsOfPoint(float[] xs, float[] ys, float[] sumX, float[] sumY, float[] sumZ, int band, int last, Span<int> low,
+        int a, float radius, FarPolynomials k)
     {
-        float left = xi - radius, right = xi + radius;
-        var vx = Vector256.Create(xi); var vy = Vector256.Create(yi);
-        var sc = Vector256.Create(radius * radius); var one = Vector256.Create(1f);
-        var c = Vector256.Create(k.C); var c2 = Vector256.Create(k.C2); var minusC2 = -c2;
-        var c3 = Vector256.Create(k.C3); var minus2C3 = Vector256.Create(-2 * k.C3); var threeC4 = Vector256.Create(k.ThreeC4);
-        var fx = Vector256<float>.Zero; var fy = fx; var z = fx;
-        fixed (float* px = xs, py = ys)
-            for (int b = first; b <= last; b++)
+        fixed (float* px = xs, py = ys, sx = sumX, sy = sumY, sz = sumZ)
+        {
+            float xi = px[a], yi = py[a];
+            float left = xi - radius, right = xi + radius;
+            var vx = Vector256.Create(xi); var vy = Vector256.Create(yi);
+            var sc = Vector256.Create(radius * radius); var one = Vector256.Create(1f);
+            var c = Vector256.Create(k.C); var c2 = Vector256.Create(k.C2); var minusC2 = -c2;
+            var c3 = Vector256.Create(k.C3); var minus2C3 = Vector256.Create(-2 * k.C3); var threeC4 = Vector256.Create(k.ThreeC4);
+            var fx = Vector256<float>.Zero; var fy = fx; var z = fx;
+            var allLanes = Vector256<float>.AllBitsSet; var laneIndex = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+            for (int b = band; b <= last; b++)
             {
-                int s = low[b - first];
-                while (px[s] <= left) s++; // bands are sorted by x, and the points of a band come in x order: runs only move right
-                low[b - first] = s;
-                for (; px[s] < right; s += 8)
+                int s;
+                var valid = allLanes;
+                if (b == band)
+                {
+                    s = a + 1;
+                    // Vectors start at multiples of 8 (band starts are aligned), so a partner's slots are read and
+                    // written as the same 32-byte block by every point (store-to-load forwarding works; a block
+                    // overlapping two earlier stores would stall). In the own band the lanes up to a are masked off.
+                    valid = Vector256.GreaterThan(Vector256.Create(s & ~7) + laneIndex, Vector256.Create(a)).AsSingle();
+                }
+                else
+                {
+                    s = low[b - band];
+                    while (px[s] <= left) s++; // bands are sorted by x and a band's points come in x order: runs only move right
+                    low[b - band] = s; // lanes left of s are farther than r_c in x: the distance test drops them
+                }
+                if (px[s] >= right) continue;
+                for (s &= ~7; px[s] < right; s += 8)
                 {
                     var dx = vx - Vector256.Load(px + s);
                     var dy = vy - Vector256.Load(py + s);
                     var r2 = Vector256.FusedMultiplyAdd(dy, dy, dx * dx);
-                    var inside = Vector256.LessThan(r2, sc);
+                    var inside = Vector256.BitwiseAnd(Vector256.LessThan(r2, sc), valid);
+                    valid = allLanes;
                     var k1 = FastReciprocal.Of(one + r2);
                     var ds = r2 - sc;
                     var far1 = Vector256.FusedMultiplyAdd(ds, Vector256.FusedMultiplyAdd(ds, c3, minusC2), c);
                     var far2 = Vector256.FusedMultiplyAdd(ds, Vector256.FusedMultiplyAdd(ds, threeC4, minus2C3), c2);
                     var near2 = Vector256.BitwiseAnd(Vector256.FusedMultiplyAdd(k1, k1, -far2), inside);
                     var near1 = Vector256.BitwiseAnd(k1 - far1, inside);
-                    fx = Vector256.FusedMultiplyAdd(near2, dx, fx);
-                    fy = Vector256.FusedMultiplyAdd(near2, dy, fy);
-                    z += near1;
+                    var ex = near2 * dx; var ey = near2 * dy;
+                    fx += ex; fy += ey; z += near1;
+                    // The partners get the opposite force and the same z term (lanes outside r_c add zeros).
+                    Vector256.Store(Vector256.Load(sx + s) - ex, sx + s);
+                    Vector256.Store(Vector256.Load(sy + s) - ey, sy + s);
+                    Vector256.Store(Vector256.Load(sz + s) + near1, sz + s);
                 }
             }
-        return (Vector256.Sum(fx), Vector256.Sum(fy), Vector256.Sum(z));
+            sx[a] += Vector256.Sum(fx); sy[a] += Vector256.Sum(fy); sz[a] += Vector256.Sum(z);
+        }
     }
 
     /// <summary>Counting sort by (band, column) cells of side h, then insertion sort by x within each cell (cells
     /// hold a few points): bands end up sorted by x. Stable by point index for equal x (deterministic).</summary>
     private void SortIntoBands(double[] y, int n, double x0, double y0, double h, int bands, int columns)
     {
-        int cells = bands * columns, slots = n + bands * Pad;
+        int cells = bands * columns, slots = n + bands * (Pad + 7);
         if (cellCount.Length < cells + 1) cellCount = new int[cells + 1];
         if (cellOfPoint.Length < n) cellOfPoint = new int[n];
-        if (bandSlot.Length < bands + 1) bandSlot = new int[bands + 1];
+        if (bandSlot.Length < bands + 1) { bandSlot = new int[bands + 1]; bandEnd = new int[bands]; }
         if (pointAtSlot.Length < slots) { pointAtSlot = new int[slots]; xs = new float[slots]; ys = new float[slots]; }
         var count = cellCount;
         Array.Clear(count, 0, cells + 1);
@@ -116,6 +155,7 @@ internal sealed class NearField2D
         int slot = 0;
         for (int b = 0; b < bands; b++)
         {
+            for (; slot % 8 != 0; slot++) { pointAtSlot[slot] = -1; xs[slot] = SentinelX; ys[slot] = 0; } // aligned band starts
             bandSlot[b] = slot;
             for (int cx = 0; cx < columns; cx++)
             {
@@ -123,6 +163,7 @@ internal sealed class NearField2D
                 count[cell] = slot; // now the cell's next free slot
                 slot += size;
             }
+            bandEnd[b] = slot;
             for (int t = 0; t < Pad; t++) { pointAtSlot[slot] = -1; xs[slot] = SentinelX; ys[slot] = 0; slot++; }
         }
         bandSlot[bands] = slot;
