@@ -74,6 +74,8 @@ internal sealed class NearField2D
     /// [x − r_c, x + r_c) of the next bands up to <paramref name="last"/>: each pair's terms are added to both ends
     /// (eight partners at a time, contiguous slots). low[b − band] is the first slot of band b not left of the
     /// previous point's run (moved on here).</summary>
+    // Called once per point and iteration: compiled optimized at once instead of running thousands of times at tier 0.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PairsOfPoint(float[] xs, float[] ys, float[] sumX, float[] sumY, float[] sumZ, int band, int last, Span<int> low,
         int a, float radius, FarPolynomials k)
     {
