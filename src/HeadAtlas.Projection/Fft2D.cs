@@ -145,9 +145,11 @@ internal sealed class Fft2D
         var s = Vector256.Create(inverse ? -1f : 1f); // multiplying by w_4 = ∓i: (x, y) → (±y, ∓x)
         fixed (float* zero = ZeroRow)
         {
-            for (int p = 0; p < mm; p += 4)
+            // Walk the sources in order (four sequential streams the prefetcher follows); q0 < M/4 reverses to a
+            // multiple of 4, so each step writes four consecutive destination rows.
+            for (int q0 = 0; q0 < mm / 4; q0++)
             {
-                int q0 = bitReverse[p];
+                int p = bitReverse[q0];
                 int r0 = rowMul * q0 + rowOff, r1 = rowMul * (q0 + mm / 2) + rowOff;
                 int r2 = rowMul * (q0 + mm / 4) + rowOff, r3 = rowMul * (q0 + 3 * mm / 4) + rowOff;
                 float* a0r = r0 < activeRows ? sr + (long)r0 * srcLd : zero, a0i = r0 < activeRows ? si + (long)r0 * srcLd : zero;
