@@ -120,72 +120,92 @@ internal sealed class Fft2D
             if (radix3) ColumnStripRadix3(sr + col0, si + col0, dr + col0, di + col0, activeRows, inverse);
             else
             {
-                // Power-of-two L: the first two stages, read in bit-reversed order, go straight into the destination,
-                // the other stages work there in place.
-                FirstRadix4(sr + col0, si + col0, Stride, 1, 0, activeRows, dr + col0, di + col0, Stride, inverse);
-                Radix2Stages(dr + col0, di + col0, Stride, L, inverse);
+                // Power-of-two L: read in bit-reversed order straight into the destination, transformed there in place.
+                var job = new StripJob(sr + col0, si + col0, Stride, 1, 0, activeRows, dr + col0, di + col0, Stride, inverse);
+                Block(ref job, 0, L);
             }
         }
+    }
+
+    /// <summary>One M-point FFT (M = the radix-2 part) of a strip of <see cref="Strip"/> columns: sequence element q is
+    /// source row RowMul·q + RowOff (zero at or past ActiveRows, not read), the result goes to the destination rows 0..M−1.</summary>
+    private readonly unsafe struct StripJob(float* sr, float* si, int srcLd, int rowMul, int rowOff, int activeRows, float* dr, float* di, int dstLd, bool inverse)
+    {
+        public readonly float* Sr = sr, Si = si, Dr = dr, Di = di;
+        public readonly int SrcLd = srcLd, RowMul = rowMul, RowOff = rowOff, ActiveRows = activeRows, DstLd = dstLd;
+        public readonly bool Inverse = inverse;
+    }
+
+    /// <summary>
+    /// Transforms destination rows [start, start+n) (a block of the decimation-in-time tree: after bit reversal its
+    /// n-point DFT needs only its own rows) depth first: its four quarters, then the two stages that join them. Each
+    /// block is finished while it is still in L1 (a 16-row block of a strip is 8 KB), so only the last stages of
+    /// the whole column stream from L2, instead of every pair of stages.
+    /// </summary>
+    private unsafe void Block(ref StripJob job, int start, int n)
+    {
+        if (n == 4) { FirstQuad(ref job, start); return; }
+        if (n == 8)
+        {
+            FirstQuad(ref job, start); FirstQuad(ref job, start + 4);
+            SingleStage(job.Dr, job.Di, job.DstLd, start, 8, job.Inverse);
+            return;
+        }
+        int q = n / 4;
+        for (int b = 0; b < 4; b++) Block(ref job, start + b * q, q);
+        DoubleStage(job.Dr, job.Di, job.DstLd, start, n / 2, job.Inverse);
     }
 
     /// <summary>Strip of zeros that stands in for source rows known to be zero.</summary>
     private static readonly float[] ZeroRow = GC.AllocateArray<float>(Strip, pinned: true);
 
     /// <summary>
-    /// The first two radix-2 (decimation-in-time) stages of an M-point FFT (M = the radix-2 part) of one strip, fused
-    /// with the bit-reversal permutation: sequence element q is source row <paramref name="rowMul"/>·q + <paramref name="rowOff"/>,
-    /// zero at or past <paramref name="activeRows"/>. Output rows 4j..4j+3 of the destination are a length-4 DFT of
-    /// elements rev(4j) + {0, M/2, M/4, 3M/4}; both twiddles of these stages are ±1 or ∓i. When the second and fourth
-    /// of them are zero (zero padding), half the loads and adds are skipped.
+    /// The first two radix-2 stages for destination rows p..p+3 (p a multiple of 4), fused with the bit-reversal
+    /// permutation: a length-4 DFT of sequence elements rev(p) + {0, M/2, M/4, 3M/4}; both twiddles of these stages
+    /// are ±1 or ∓i. When the second and fourth of them are zero (zero padding), half the loads and adds are skipped.
     /// </summary>
-    private unsafe void FirstRadix4(float* sr, float* si, int srcLd, int rowMul, int rowOff, int activeRows,
-                                    float* dr, float* di, int dstLd, bool inverse)
+    private unsafe void FirstQuad(ref StripJob job, int p)
     {
-        int mm = radix3 ? L / 3 : L;
-        var s = Vector256.Create(inverse ? -1f : 1f); // multiplying by w_4 = ∓i: (x, y) → (±y, ∓x)
+        int mm = radix3 ? L / 3 : L, q0 = bitReverse[p], ld = job.SrcLd, active = job.ActiveRows;
+        var s = Vector256.Create(job.Inverse ? -1f : 1f); // multiplying by w_4 = ∓i: (x, y) → (±y, ∓x)
+        int r0 = job.RowMul * q0 + job.RowOff, r1 = job.RowMul * (q0 + mm / 2) + job.RowOff;
+        int r2 = job.RowMul * (q0 + mm / 4) + job.RowOff, r3 = job.RowMul * (q0 + 3 * mm / 4) + job.RowOff;
+        float* sr = job.Sr, si = job.Si;
+        float* o0r = job.Dr + (long)p * job.DstLd, o0i = job.Di + (long)p * job.DstLd;
+        float* o1r = o0r + job.DstLd, o1i = o0i + job.DstLd, o2r = o1r + job.DstLd, o2i = o1i + job.DstLd, o3r = o2r + job.DstLd, o3i = o2i + job.DstLd;
         fixed (float* zero = ZeroRow)
         {
-            // Walk the sources in order (four sequential streams the prefetcher follows); q0 < M/4 reverses to a
-            // multiple of 4, so each step writes four consecutive destination rows.
-            for (int q0 = 0; q0 < mm / 4; q0++)
+            float* a0r = r0 < active ? sr + (long)r0 * ld : zero, a0i = r0 < active ? si + (long)r0 * ld : zero;
+            float* a2r = r2 < active ? sr + (long)r2 * ld : zero, a2i = r2 < active ? si + (long)r2 * ld : zero;
+            if (r1 >= active && r3 >= active)
             {
-                int p = bitReverse[q0];
-                int r0 = rowMul * q0 + rowOff, r1 = rowMul * (q0 + mm / 2) + rowOff;
-                int r2 = rowMul * (q0 + mm / 4) + rowOff, r3 = rowMul * (q0 + 3 * mm / 4) + rowOff;
-                float* a0r = r0 < activeRows ? sr + (long)r0 * srcLd : zero, a0i = r0 < activeRows ? si + (long)r0 * srcLd : zero;
-                float* a2r = r2 < activeRows ? sr + (long)r2 * srcLd : zero, a2i = r2 < activeRows ? si + (long)r2 * srcLd : zero;
-                float* o0r = dr + (long)p * dstLd, o0i = di + (long)p * dstLd;
-                float* o1r = o0r + dstLd, o1i = o0i + dstLd, o2r = o1r + dstLd, o2i = o1i + dstLd, o3r = o2r + dstLd, o3i = o2i + dstLd;
-                if (r1 >= activeRows && r3 >= activeRows)
-                {
-                    for (int c = 0; c < Strip; c += Vector256<float>.Count)
-                    {
-                        var x0r = Vector256.Load(a0r + c); var x0i = Vector256.Load(a0i + c);
-                        var x2r = Vector256.Load(a2r + c); var x2i = Vector256.Load(a2i + c);
-                        var tr = s * x2i; var ti = s * x2r;
-                        Vector256.Store(x0r + x2r, o0r + c); Vector256.Store(x0i + x2i, o0i + c);
-                        Vector256.Store(x0r - x2r, o2r + c); Vector256.Store(x0i - x2i, o2i + c);
-                        Vector256.Store(x0r + tr, o1r + c); Vector256.Store(x0i - ti, o1i + c);
-                        Vector256.Store(x0r - tr, o3r + c); Vector256.Store(x0i + ti, o3i + c);
-                    }
-                    continue;
-                }
-                float* a1r = r1 < activeRows ? sr + (long)r1 * srcLd : zero, a1i = r1 < activeRows ? si + (long)r1 * srcLd : zero;
-                float* a3r = r3 < activeRows ? sr + (long)r3 * srcLd : zero, a3i = r3 < activeRows ? si + (long)r3 * srcLd : zero;
                 for (int c = 0; c < Strip; c += Vector256<float>.Count)
                 {
                     var x0r = Vector256.Load(a0r + c); var x0i = Vector256.Load(a0i + c);
-                    var x1r = Vector256.Load(a1r + c); var x1i = Vector256.Load(a1i + c);
-                    var y0r = x0r + x1r; var y0i = x0i + x1i; var y1r = x0r - x1r; var y1i = x0i - x1i;
                     var x2r = Vector256.Load(a2r + c); var x2i = Vector256.Load(a2i + c);
-                    var x3r = Vector256.Load(a3r + c); var x3i = Vector256.Load(a3i + c);
-                    var y2r = x2r + x3r; var y2i = x2i + x3i; var y3r = x2r - x3r; var y3i = x2i - x3i;
-                    var tr = s * y3i; var ti = s * y3r;
-                    Vector256.Store(y0r + y2r, o0r + c); Vector256.Store(y0i + y2i, o0i + c);
-                    Vector256.Store(y0r - y2r, o2r + c); Vector256.Store(y0i - y2i, o2i + c);
-                    Vector256.Store(y1r + tr, o1r + c); Vector256.Store(y1i - ti, o1i + c);
-                    Vector256.Store(y1r - tr, o3r + c); Vector256.Store(y1i + ti, o3i + c);
+                    var tr = s * x2i; var ti = s * x2r;
+                    Vector256.Store(x0r + x2r, o0r + c); Vector256.Store(x0i + x2i, o0i + c);
+                    Vector256.Store(x0r - x2r, o2r + c); Vector256.Store(x0i - x2i, o2i + c);
+                    Vector256.Store(x0r + tr, o1r + c); Vector256.Store(x0i - ti, o1i + c);
+                    Vector256.Store(x0r - tr, o3r + c); Vector256.Store(x0i + ti, o3i + c);
                 }
+                return;
+            }
+            float* a1r = r1 < active ? sr + (long)r1 * ld : zero, a1i = r1 < active ? si + (long)r1 * ld : zero;
+            float* a3r = r3 < active ? sr + (long)r3 * ld : zero, a3i = r3 < active ? si + (long)r3 * ld : zero;
+            for (int c = 0; c < Strip; c += Vector256<float>.Count)
+            {
+                var x0r = Vector256.Load(a0r + c); var x0i = Vector256.Load(a0i + c);
+                var x1r = Vector256.Load(a1r + c); var x1i = Vector256.Load(a1i + c);
+                var y0r = x0r + x1r; var y0i = x0i + x1i; var y1r = x0r - x1r; var y1i = x0i - x1i;
+                var x2r = Vector256.Load(a2r + c); var x2i = Vector256.Load(a2i + c);
+                var x3r = Vector256.Load(a3r + c); var x3i = Vector256.Load(a3i + c);
+                var y2r = x2r + x3r; var y2i = x2i + x3i; var y3r = x2r - x3r; var y3i = x2i - x3i;
+                var tr = s * y3i; var ti = s * y3r;
+                Vector256.Store(y0r + y2r, o0r + c); Vector256.Store(y0i + y2i, o0i + c);
+                Vector256.Store(y0r - y2r, o2r + c); Vector256.Store(y0i - y2i, o2i + c);
+                Vector256.Store(y1r + tr, o1r + c); Vector256.Store(y1i - ti, o1i + c);
+                Vector256.Store(y1r - tr, o3r + c); Vector256.Store(y1i + ti, o3i + c);
             }
         }
     }
@@ -205,8 +225,8 @@ internal sealed class Fft2D
         {
             for (int g = 0; g < 3; g++)
             {
-                FirstRadix4(pr, pi, ld, 3, g, activeRows, sr + (long)g * m * Strip, si + (long)g * m * Strip, Strip, inverse);
-                Radix2Stages(sr + (long)g * m * Strip, si + (long)g * m * Strip, Strip, m, inverse);
+                var job = new StripJob(pr, pi, ld, 3, g, activeRows, sr + (long)g * m * Strip, si + (long)g * m * Strip, Strip, inverse);
+                Block(ref job, 0, m);
             }
 
             // t = F0 − (a+b)/2, d = a − b with a = w^k F1, b = w^{2k} F2; X0 = F0 + a + b, X1,2 = t ∓ c·i·d, c = ±√3/2.
@@ -240,72 +260,69 @@ internal sealed class Fft2D
         }
     }
 
-    /// <summary>Radix-2 decimation-in-time stages over <paramref name="m"/> rows (bit-reversed on input) of one
-    /// strip of <see cref="Strip"/> columns, rows <paramref name="ld"/> floats apart. Stages go two at a time (each
-    /// quad of rows gets both butterflies while in registers), which halves the passes over memory; the arithmetic
-    /// per element is the same as stage by stage.</summary>
-    private unsafe void Radix2Stages(float* pr, float* pi, int ld, int m, bool inverse)
+    /// <summary>Radix-2 decimation-in-time stages <paramref name="size"/> and 2·<paramref name="size"/> over rows
+    /// [start, start + 2·size) of one strip, rows <paramref name="ld"/> floats apart: each quad of rows gets both
+    /// butterflies while in registers, which halves the passes over memory; the arithmetic per element is the same
+    /// as stage by stage.</summary>
+    private unsafe void DoubleStage(float* pr, float* pi, int ld, int start, int size, bool inverse)
     {
         float sign = inverse ? -1f : 1f;
-        int size = 8; // stages 2 and 4 are done by FirstRadix4
-        for (; 2 * size <= m; size *= 4)
+        int h = size / 2, step1 = L / size, step2 = L / (2 * size);
+        for (int k = 0; k < h; k++)
         {
-            int h = size / 2, step1 = L / size, step2 = L / (2 * size);
-            for (int start = 0; start < m; start += 2 * size)
-                for (int k = 0; k < h; k++)
-                {
-                    var ar = Vector256.Create(cos[k * step1]); var ai = Vector256.Create(sign * sin[k * step1]);
-                    var br = Vector256.Create(cos[k * step2]); var bi = Vector256.Create(sign * sin[k * step2]);
-                    var cr = Vector256.Create(cos[(k + h) * step2]); var ci = Vector256.Create(sign * sin[(k + h) * step2]);
-                    float* r0 = pr + (long)(start + k) * ld, i0 = pi + (long)(start + k) * ld;
-                    float* r1 = r0 + (long)h * ld, i1 = i0 + (long)h * ld;
-                    float* r2 = r0 + (long)size * ld, i2 = i0 + (long)size * ld;
-                    float* r3 = r2 + (long)h * ld, i3 = i2 + (long)h * ld;
-                    for (int c = 0; c < Strip; c += Vector256<float>.Count)
-                    {
-                        // stage `size`: (0,1) and (2,3) with w_size^k
-                        var x1r = Vector256.Load(r1 + c); var x1i = Vector256.Load(i1 + c);
-                        var tr = ar * x1r - ai * x1i; var ti = ar * x1i + ai * x1r;
-                        var x0r = Vector256.Load(r0 + c); var x0i = Vector256.Load(i0 + c);
-                        var a0r = x0r + tr; var a0i = x0i + ti; var a1r = x0r - tr; var a1i = x0i - ti;
-                        var x3r = Vector256.Load(r3 + c); var x3i = Vector256.Load(i3 + c);
-                        tr = ar * x3r - ai * x3i; ti = ar * x3i + ai * x3r;
-                        var x2r = Vector256.Load(r2 + c); var x2i = Vector256.Load(i2 + c);
-                        var a2r = x2r + tr; var a2i = x2i + ti; var a3r = x2r - tr; var a3i = x2i - ti;
-                        // stage 2·size: (0,2) with w_{2size}^k, (1,3) with w_{2size}^{k+h}
-                        tr = br * a2r - bi * a2i; ti = br * a2i + bi * a2r;
-                        Vector256.Store(a0r + tr, r0 + c); Vector256.Store(a0i + ti, i0 + c);
-                        Vector256.Store(a0r - tr, r2 + c); Vector256.Store(a0i - ti, i2 + c);
-                        tr = cr * a3r - ci * a3i; ti = cr * a3i + ci * a3r;
-                        Vector256.Store(a1r + tr, r1 + c); Vector256.Store(a1i + ti, i1 + c);
-                        Vector256.Store(a1r - tr, r3 + c); Vector256.Store(a1i - ti, i3 + c);
-                    }
-                }
+            var ar = Vector256.Create(cos[k * step1]); var ai = Vector256.Create(sign * sin[k * step1]);
+            var br = Vector256.Create(cos[k * step2]); var bi = Vector256.Create(sign * sin[k * step2]);
+            var cr = Vector256.Create(cos[(k + h) * step2]); var ci = Vector256.Create(sign * sin[(k + h) * step2]);
+            float* r0 = pr + (long)(start + k) * ld, i0 = pi + (long)(start + k) * ld;
+            float* r1 = r0 + (long)h * ld, i1 = i0 + (long)h * ld;
+            float* r2 = r0 + (long)size * ld, i2 = i0 + (long)size * ld;
+            float* r3 = r2 + (long)h * ld, i3 = i2 + (long)h * ld;
+            for (int c = 0; c < Strip; c += Vector256<float>.Count)
+            {
+                // stage `size`: (0,1) and (2,3) with w_size^k
+                var x1r = Vector256.Load(r1 + c); var x1i = Vector256.Load(i1 + c);
+                var tr = ar * x1r - ai * x1i; var ti = ar * x1i + ai * x1r;
+                var x0r = Vector256.Load(r0 + c); var x0i = Vector256.Load(i0 + c);
+                var a0r = x0r + tr; var a0i = x0i + ti; var a1r = x0r - tr; var a1i = x0i - ti;
+                var x3r = Vector256.Load(r3 + c); var x3i = Vector256.Load(i3 + c);
+                tr = ar * x3r - ai * x3i; ti = ar * x3i + ai * x3r;
+                var x2r = Vector256.Load(r2 + c); var x2i = Vector256.Load(i2 + c);
+                var a2r = x2r + tr; var a2i = x2i + ti; var a3r = x2r - tr; var a3i = x2i - ti;
+                // stage 2·size: (0,2) with w_{2size}^k, (1,3) with w_{2size}^{k+h}
+                tr = br * a2r - bi * a2i; ti = br * a2i + bi * a2r;
+                Vector256.Store(a0r + tr, r0 + c); Vector256.Store(a0i + ti, i0 + c);
+                Vector256.Store(a0r - tr, r2 + c); Vector256.Store(a0i - ti, i2 + c);
+                tr = cr * a3r - ci * a3i; ti = cr * a3i + ci * a3r;
+                Vector256.Store(a1r + tr, r1 + c); Vector256.Store(a1i + ti, i1 + c);
+                Vector256.Store(a1r - tr, r3 + c); Vector256.Store(a1i - ti, i3 + c);
+            }
         }
-        if (size <= m) // one stage left
+    }
+
+    /// <summary>Radix-2 stage <paramref name="size"/> over rows [start, start + size) of one strip.</summary>
+    private unsafe void SingleStage(float* pr, float* pi, int ld, int start, int size, bool inverse)
+    {
+        float sign = inverse ? -1f : 1f;
+        int half = size / 2, step = L / size; // w_size^k = w_L^{k·L/size}
+        for (int k = 0; k < half; k++)
         {
-            int half = size / 2, step = L / size; // w_size^k = w_L^{k·L/size}
-            for (int start = 0; start < m; start += size)
-                for (int k = 0; k < half; k++)
-                {
-                    var wr = Vector256.Create(cos[k * step]);
-                    var wi = Vector256.Create(sign * sin[k * step]);
-                    float* ar = pr + (long)(start + k) * ld, ai = pi + (long)(start + k) * ld;
-                    float* br = ar + (long)half * ld, bi = ai + (long)half * ld;
-                    for (int c = 0; c < Strip; c += Vector256<float>.Count)
-                    {
-                        var xr = Vector256.Load(br + c);
-                        var xi = Vector256.Load(bi + c);
-                        var tr = wr * xr - wi * xi;
-                        var ti = wr * xi + wi * xr;
-                        var yr = Vector256.Load(ar + c);
-                        var yi = Vector256.Load(ai + c);
-                        Vector256.Store(yr + tr, ar + c);
-                        Vector256.Store(yi + ti, ai + c);
-                        Vector256.Store(yr - tr, br + c);
-                        Vector256.Store(yi - ti, bi + c);
-                    }
-                }
+            var wr = Vector256.Create(cos[k * step]);
+            var wi = Vector256.Create(sign * sin[k * step]);
+            float* ar = pr + (long)(start + k) * ld, ai = pi + (long)(start + k) * ld;
+            float* br = ar + (long)half * ld, bi = ai + (long)half * ld;
+            for (int c = 0; c < Strip; c += Vector256<float>.Count)
+            {
+                var xr = Vector256.Load(br + c);
+                var xi = Vector256.Load(bi + c);
+                var tr = wr * xr - wi * xi;
+                var ti = wr * xi + wi * xr;
+                var yr = Vector256.Load(ar + c);
+                var yi = Vector256.Load(ai + c);
+                Vector256.Store(yr + tr, ar + c);
+                Vector256.Store(yi + ti, ai + c);
+                Vector256.Store(yr - tr, br + c);
+                Vector256.Store(yi - ti, bi + c);
+            }
         }
     }
 
