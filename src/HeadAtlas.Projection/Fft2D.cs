@@ -121,7 +121,7 @@ internal sealed class Fft2D
             else
             {
                 // Power-of-two L: read in bit-reversed order straight into the destination, transformed there in place.
-                var job = new StripJob(sr + col0, si + col0, Stride, 1, 0, activeRows, dr + col0, di + col0, Stride, inverse);
+                var job = new StripJob(L, sr + col0, si + col0, Stride, 1, 0, activeRows, dr + col0, di + col0, Stride, inverse);
                 Block(ref job, 0, L);
             }
         }
@@ -129,11 +129,12 @@ internal sealed class Fft2D
 
     /// <summary>One M-point FFT (M = the radix-2 part) of a strip of <see cref="Strip"/> columns: sequence element q is
     /// source row RowMul·q + RowOff (zero at or past ActiveRows, not read), the result goes to the destination rows 0..M−1.</summary>
-    private readonly unsafe struct StripJob(float* sr, float* si, int srcLd, int rowMul, int rowOff, int activeRows, float* dr, float* di, int dstLd, bool inverse)
+    private readonly unsafe struct StripJob(int m, float* sr, float* si, int srcLd, int rowMul, int rowOff, int activeRows, float* dr, float* di, int dstLd, bool inverse)
     {
         public readonly float* Sr = sr, Si = si, Dr = dr, Di = di;
-        public readonly int SrcLd = srcLd, RowMul = rowMul, RowOff = rowOff, ActiveRows = activeRows, DstLd = dstLd;
+        public readonly int M = m, SrcLd = srcLd, RowMul = rowMul, RowOff = rowOff, ActiveRows = activeRows, DstLd = dstLd;
         public readonly bool Inverse = inverse;
+        public readonly Vector256<float> Sign = Vector256.Create(inverse ? -1f : 1f);
     }
 
     /// <summary>
@@ -156,8 +157,9 @@ internal sealed class Fft2D
         DoubleStage(job.Dr, job.Di, job.DstLd, start, n / 2, job.Inverse);
     }
 
-    /// <summary>Strip of zeros that stands in for source rows known to be zero.</summary>
+    /// <summary>Strip of zeros that stands in for source rows known to be zero (pinned, so its address is fixed).</summary>
     private static readonly float[] ZeroRow = GC.AllocateArray<float>(Strip, pinned: true);
+    private static readonly unsafe float* ZeroPtr = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref ZeroRow[0]);
 
     /// <summary>
     /// The first two radix-2 stages for destination rows p..p+3 (p a multiple of 4), fused with the bit-reversal
@@ -166,14 +168,13 @@ internal sealed class Fft2D
     /// </summary>
     private unsafe void FirstQuad(ref StripJob job, int p)
     {
-        int mm = radix3 ? L / 3 : L, q0 = bitReverse[p], ld = job.SrcLd, active = job.ActiveRows;
-        var s = Vector256.Create(job.Inverse ? -1f : 1f); // multiplying by w_4 = ∓i: (x, y) → (±y, ∓x)
-        int r0 = job.RowMul * q0 + job.RowOff, r1 = job.RowMul * (q0 + mm / 2) + job.RowOff;
-        int r2 = job.RowMul * (q0 + mm / 4) + job.RowOff, r3 = job.RowMul * (q0 + 3 * mm / 4) + job.RowOff;
-        float* sr = job.Sr, si = job.Si;
+        int mm = job.M, q0 = bitReverse[p], ld = job.SrcLd, active = job.ActiveRows;
+        var s = job.Sign; // multiplying by w_4 = ∓i: (x, y) → (±y, ∓x)
+        int r0 = job.RowMul * q0 + job.RowOff, r1 = r0 + job.RowMul * (mm / 2);
+        int r2 = r0 + job.RowMul * (mm / 4), r3 = r0 + job.RowMul * (3 * mm / 4);
+        float* sr = job.Sr, si = job.Si, zero = ZeroPtr;
         float* o0r = job.Dr + (long)p * job.DstLd, o0i = job.Di + (long)p * job.DstLd;
         float* o1r = o0r + job.DstLd, o1i = o0i + job.DstLd, o2r = o1r + job.DstLd, o2i = o1i + job.DstLd, o3r = o2r + job.DstLd, o3i = o2i + job.DstLd;
-        fixed (float* zero = ZeroRow)
         {
             float* a0r = r0 < active ? sr + (long)r0 * ld : zero, a0i = r0 < active ? si + (long)r0 * ld : zero;
             float* a2r = r2 < active ? sr + (long)r2 * ld : zero, a2i = r2 < active ? si + (long)r2 * ld : zero;
@@ -225,7 +226,7 @@ internal sealed class Fft2D
         {
             for (int g = 0; g < 3; g++)
             {
-                var job = new StripJob(pr, pi, ld, 3, g, activeRows, sr + (long)g * m * Strip, si + (long)g * m * Strip, Strip, inverse);
+                var job = new StripJob(m, pr, pi, ld, 3, g, activeRows, sr + (long)g * m * Strip, si + (long)g * m * Strip, Strip, inverse);
                 Block(ref job, 0, m);
             }
 
