@@ -80,9 +80,9 @@ internal sealed class Fft2D
         int m = Math.Min(activeCols, L), m8 = RoundUp(m, 8);
         // Columns at or past m stay zero through the first pass, so only the first m8 columns are moved; the
         // second pass reads only the first m rows of the transposed grid (the rest of `re` holds stale data).
-        ColumnPass(re, im, tmpRe, tmpIm, m, activeRows: m, inverse: false, parallel);
+        ColumnPass(re, im, tmpRe, tmpIm, m, activeRows: m, outRows: L, inverse: false, parallel);
         Transpose(tmpRe, tmpIm, re, im, L, m8, parallel);
-        ColumnPass(re, im, tmpRe, tmpIm, L, activeRows: m, inverse: false, parallel);
+        ColumnPass(re, im, tmpRe, tmpIm, L, activeRows: m, outRows: L, inverse: false, parallel);
         (re, tmpRe) = (tmpRe, re);
         (im, tmpIm) = (tmpIm, im);
     }
@@ -93,10 +93,10 @@ internal sealed class Fft2D
     public void InverseFromTransposed(ref float[] re, ref float[] im, int activeCols, ParallelOptions parallel)
     {
         int m = Math.Min(activeCols, L), m8 = RoundUp(m, 8);
-        ColumnPass(re, im, tmpRe, tmpIm, L, activeRows: L, inverse: true, parallel);
+        ColumnPass(re, im, tmpRe, tmpIm, L, activeRows: L, outRows: m8, inverse: true, parallel);
         // Rows at or past m8 of the first pass only feed result rows at or past m, which nobody asked for.
         Transpose(tmpRe, tmpIm, re, im, m8, L, parallel);
-        ColumnPass(re, im, tmpRe, tmpIm, m, activeRows: L, inverse: true, parallel);
+        ColumnPass(re, im, tmpRe, tmpIm, m, activeRows: L, outRows: m, inverse: true, parallel);
         (re, tmpRe) = (tmpRe, re);
         (im, tmpIm) = (tmpIm, im);
     }
@@ -105,24 +105,31 @@ internal sealed class Fft2D
 
     /// <summary>Transforms every column (along the row index) of columns [0, activeCols) of <paramref name="srcRe"/>/<paramref name="srcIm"/>
     /// into the same columns of <paramref name="dstRe"/>/<paramref name="dstIm"/>, strip by strip. Source rows at or past
-    /// <paramref name="activeRows"/> are taken as zero and not read.</summary>
-    private void ColumnPass(float[] srcRe, float[] srcIm, float[] dstRe, float[] dstIm, int activeCols, int activeRows, bool inverse, ParallelOptions parallel)
+    /// <paramref name="activeRows"/> are taken as zero and not read; destination rows at or past <paramref name="outRows"/>
+    /// may be left uncomputed.</summary>
+    private void ColumnPass(float[] srcRe, float[] srcIm, float[] dstRe, float[] dstIm, int activeCols, int activeRows, int outRows, bool inverse, ParallelOptions parallel)
     {
         int strips = (Math.Min(activeCols, L) + Strip - 1) / Strip;
-        if (strips == 1) { ColumnStrip(srcRe, srcIm, dstRe, dstIm, 0, activeRows, inverse); return; }
-        Parallel.For(0, strips, parallel, s => ColumnStrip(srcRe, srcIm, dstRe, dstIm, s * Strip, activeRows, inverse));
+        if (strips == 1) { ColumnStrip(srcRe, srcIm, dstRe, dstIm, 0, activeRows, outRows, inverse); return; }
+        Parallel.For(0, strips, parallel, s => ColumnStrip(srcRe, srcIm, dstRe, dstIm, s * Strip, activeRows, outRows, inverse));
     }
 
-    private unsafe void ColumnStrip(float[] srcRe, float[] srcIm, float[] dstRe, float[] dstIm, int col0, int activeRows, bool inverse)
+    private unsafe void ColumnStrip(float[] srcRe, float[] srcIm, float[] dstRe, float[] dstIm, int col0, int activeRows, int outRows, bool inverse)
     {
         fixed (float* sr = srcRe, si = srcIm, dr = dstRe, di = dstIm)
         {
-            if (radix3) ColumnStripRadix3(sr + col0, si + col0, dr + col0, di + col0, activeRows, inverse);
+            if (radix3) ColumnStripRadix3(sr + col0, si + col0, dr + col0, di + col0, activeRows, outRows, inverse);
             else
             {
                 // Power-of-two L: read in bit-reversed order straight into the destination, transformed there in place.
                 var job = new StripJob(L, sr + col0, si + col0, Stride, 1, 0, activeRows, dr + col0, di + col0, Stride, inverse);
-                Block(ref job, 0, L);
+                if (outRows <= L / 2)
+                {
+                    // Only the first half of the result is needed: the last stage's differences are skipped.
+                    for (int b = 0; b < 4; b++) Block(ref job, b * L / 4, L / 4);
+                    DoubleStage(dr + col0, di + col0, Stride, 0, L / 2, inverse, firstHalfOnly: true);
+                }
+                else Block(ref job, 0, L);
             }
         }
     }
@@ -154,7 +161,7 @@ internal sealed class Fft2D
         }
         int q = n / 4;
         for (int b = 0; b < 4; b++) Block(ref job, start + b * q, q);
-        DoubleStage(job.Dr, job.Di, job.DstLd, start, n / 2, job.Inverse);
+        DoubleStage(job.Dr, job.Di, job.DstLd, start, n / 2, job.Inverse, firstHalfOnly: false);
     }
 
     /// <summary>Strip of zeros that stands in for source rows known to be zero (pinned, so its address is fixed).</summary>
@@ -216,7 +223,7 @@ internal sealed class Fft2D
     /// two stages read straight from the source in bit-reversed order), and one radix-3 pass combines them into the
     /// destination: X[k + jM] = Σ_g w_L^{gk} w_3^{gj} F_g[k].
     /// </summary>
-    private unsafe void ColumnStripRadix3(float* pr, float* pi, float* outR, float* outI, int activeRows, bool inverse)
+    private unsafe void ColumnStripRadix3(float* pr, float* pi, float* outR, float* outI, int activeRows, int outRows, bool inverse)
     {
         int l = L, ld = Stride, m = l / 3;
         if (scratchRe is null || scratchIm is null || scratchRe.Length < l * Strip) { scratchRe = new float[l * Strip]; scratchIm = new float[l * Strip]; }
@@ -254,7 +261,9 @@ internal sealed class Fft2D
                     var f0rv = Vector256.Load(f0r + c); var f0iv = Vector256.Load(f0i + c);
                     var tr = f0rv - half * sr0; var ti = f0iv - half * si0;
                     Vector256.Store(f0rv + sr0, x0r + c); Vector256.Store(f0iv + si0, x0i + c);
+                    if (k + m >= outRows) continue; // rows k + M and k + 2M not wanted
                     Vector256.Store(tr + c3 * di, x1r + c); Vector256.Store(ti - c3 * dr, x1i + c);
+                    if (k + 2 * m >= outRows) continue;
                     Vector256.Store(tr - c3 * di, x2r + c); Vector256.Store(ti + c3 * dr, x2i + c);
                 }
             }
@@ -265,7 +274,7 @@ internal sealed class Fft2D
     /// [start, start + 2·size) of one strip, rows <paramref name="ld"/> floats apart: each quad of rows gets both
     /// butterflies while in registers, which halves the passes over memory; the arithmetic per element is the same
     /// as stage by stage.</summary>
-    private unsafe void DoubleStage(float* pr, float* pi, int ld, int start, int size, bool inverse)
+    private unsafe void DoubleStage(float* pr, float* pi, int ld, int start, int size, bool inverse, bool firstHalfOnly)
     {
         float sign = inverse ? -1f : 1f;
         int h = size / 2, step1 = L / size, step2 = L / (2 * size);
@@ -292,6 +301,11 @@ internal sealed class Fft2D
                 // stage 2·size: (0,2) with w_{2size}^k, (1,3) with w_{2size}^{k+h}
                 tr = br * a2r - bi * a2i; ti = br * a2i + bi * a2r;
                 Vector256.Store(a0r + tr, r0 + c); Vector256.Store(a0i + ti, i0 + c);
+                if (firstHalfOnly) // rows r2, r3 are not wanted (the branch goes the same way for the whole call)
+                {
+                    Vector256.Store(a1r + (cr * a3r - ci * a3i), r1 + c); Vector256.Store(a1i + (cr * a3i + ci * a3r), i1 + c);
+                    continue;
+                }
                 Vector256.Store(a0r - tr, r2 + c); Vector256.Store(a0i - ti, i2 + c);
                 tr = cr * a3r - ci * a3i; ti = cr * a3i + ci * a3r;
                 Vector256.Store(a1r + tr, r1 + c); Vector256.Store(a1i + ti, i1 + c);
