@@ -110,7 +110,11 @@ internal sealed class Fft2D
     private void ColumnPass(float[] srcRe, float[] srcIm, float[] dstRe, float[] dstIm, int activeCols, int activeRows, int outRows, bool inverse, ParallelOptions parallel)
     {
         int strips = (Math.Min(activeCols, L) + Strip - 1) / Strip;
-        if (strips == 1) { ColumnStrip(srcRe, srcIm, dstRe, dstIm, 0, activeRows, outRows, inverse); return; }
+        if (strips == 1 || parallel.MaxDegreeOfParallelism == 1)
+        {
+            for (int s = 0; s < strips; s++) ColumnStrip(srcRe, srcIm, dstRe, dstIm, s * Strip, activeRows, outRows, inverse);
+            return;
+        }
         Parallel.For(0, strips, parallel, s => ColumnStrip(srcRe, srcIm, dstRe, dstIm, s * Strip, activeRows, outRows, inverse));
     }
 
@@ -366,6 +370,7 @@ internal sealed class Fft2D
     }
 
     /// <summary>Transposes the 8×8 block at <paramref name="s"/> into <paramref name="d"/> (rows <paramref name="ld"/> floats apart).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static unsafe void Transpose8x8(float* s, float* d, int ld)
     {
         if (Avx.IsSupported)
