@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace HeadAtlas.Projection;
 
@@ -66,7 +67,12 @@ internal sealed class FftRepulsion2D
         // Coordinates relative to the grid centre keep the cancellations in the forces below small.
         double cx = gridX0 + 0.5 * gridExtent, cy = gridY0 + 0.5 * gridExtent;
         if (nodeOfPoint.Length != n) { nodeOfPoint = new int[n]; weightsX = new Vector128<float>[n]; weightsY = new Vector128<float>[n]; zParts = new double[n]; }
-        Array.Clear(gridARe); Array.Clear(gridAIm); Array.Clear(gridBRe); Array.Clear(gridBIm);
+        // The FFT reads only the m×m block of nodes; the spreading also adds zeros in column m.
+        for (int row = 0, l = fft!.Stride; row < m; row++)
+        {
+            Array.Clear(gridARe, row * l, m + 1); Array.Clear(gridAIm, row * l, m + 1);
+            Array.Clear(gridBRe, row * l, m + 1); Array.Clear(gridBIm, row * l, m + 1);
+        }
         SpreadCharges(y, n, cx, cy);
         long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         Convolve(ref gridARe, ref gridAIm, m, mixed: false);
@@ -304,10 +310,23 @@ internal sealed class FftRepulsion2D
             float[] outRe = mixRe, outIm = mixIm, plus = kernelPlus, minus = kernelMinus;
             Parallel.For(0, l, parallel, row =>
             {
-                int partnerRow = (l - row) % l;
-                for (int c = 0; c < l; c++)
+                int at = row * ld, partner = (l - row) % l * ld; // −f of column c is column (l − c) mod l of the partner row
+                outRe[at] = reArr[at] * plus[at] + reArr[partner] * minus[at];
+                outIm[at] = imArr[at] * plus[at] - imArr[partner] * minus[at];
+                var reverse = Vector256.Create(7, 6, 5, 4, 3, 2, 1, 0);
+                int c = 1;
+                for (; c + 8 <= l; c += 8) // columns c..c+7 meet partner columns l−c..l−c−7: one load, lanes reversed
                 {
-                    int f = row * ld + c, g = partnerRow * ld + (l - c) % l;
+                    int f = at + c, g = partner + l - c - 7;
+                    var sr = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref reArr[g]), reverse);
+                    var si = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref imArr[g]), reverse);
+                    var kp = Vector256.LoadUnsafe(ref plus[f]); var km = Vector256.LoadUnsafe(ref minus[f]);
+                    (Vector256.LoadUnsafe(ref reArr[f]) * kp + sr * km).StoreUnsafe(ref outRe[f]);
+                    (Vector256.LoadUnsafe(ref imArr[f]) * kp - si * km).StoreUnsafe(ref outIm[f]);
+                }
+                for (; c < l; c++)
+                {
+                    int f = at + c, g = partner + l - c;
                     outRe[f] = reArr[f] * plus[f] + reArr[g] * minus[f];
                     outIm[f] = imArr[f] * plus[f] - imArr[g] * minus[f];
                 }
@@ -315,6 +334,8 @@ internal sealed class FftRepulsion2D
             (re, mixRe) = (mixRe, re);
             (im, mixIm) = (mixIm, im);
         }
-        fft.InverseFromTransposed(ref re, ref im, m, parallel);
+        // One column more than the m×m block of nodes: the gathering reads each row of 3 nodes as a 4-float vector
+        // (the fourth weight is 0, and 0 times an undefined value could be NaN).
+        fft.InverseFromTransposed(ref re, ref im, m + 1, parallel);
     }
 }
