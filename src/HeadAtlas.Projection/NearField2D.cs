@@ -22,8 +22,9 @@ internal sealed class NearField2D
     private const int Pad = 8;               // one vector of sentinels after each band
     private const float SentinelX = 3e7f;    // beyond any run's right end; its squared distance stays finite in float
 
-    private int[] cellCount = [];            // [bands·columns + 1] counting sort by (band, column of width h)
-    private int[] cellOfPoint = [];          // [n]
+    private int[] bandCount = [];            // [bands + 1] counting sort by band
+    private int[] bandOfPoint = [];          // [n]
+    private int[] previousOrder = [];        // [n] the points in slot order of the previous call
     private int[] bandSlot = [];             // [bands + 1] first slot of each band (a multiple of 8)
     private int[] bandEnd = [];              // [bands] end of each band's points (Pad sentinels follow)
     private int[] pointAtSlot = [];          // [slots] point index, −1 for a sentinel
@@ -33,8 +34,8 @@ internal sealed class NearField2D
     public void Add(double[] y, int n, double x0, double y0, double extent, double rc, double[] rep, double[] zPart, ParallelOptions parallel)
     {
         double h = rc / BandsPerRadius;
-        int bands = (int)Math.Ceiling(extent / h) + 1, columns = bands;
-        SortIntoBands(y, n, x0, y0, h, bands, columns);
+        int bands = (int)Math.Ceiling(extent / h) + 1;
+        SortIntoBands(y, n, x0, y0, h, bands);
 
         double c = 1 / (1 + rc * rc);
         // The far parts as polynomials in ds = r² − r_c² (Horner): K₁far = c − c²ds + c³ds², K₂far = c² − 2c³ds + 3c⁴ds².
@@ -133,63 +134,58 @@ internal sealed class NearField2D
         }
     }
 
-    /// <summary>Counting sort by (band, column) cells of side h, then insertion sort by x within each cell (cells
-    /// hold a few points): bands end up sorted by x. Stable by point index for equal x (deterministic).</summary>
-    private void SortIntoBands(double[] y, int n, double x0, double y0, double h, int bands, int columns)
+    /// <summary>Counting sort by band, taking the points in their order of the previous call (stable), then insertion
+    /// sort by x within each band: the points moved little since, so each band arrives almost sorted and the
+    /// insertion sort does about one comparison per point. (The order depends on the earlier calls, deterministically.)</summary>
+    private void SortIntoBands(double[] y, int n, double x0, double y0, double h, int bands)
     {
-        int cells = bands * columns, slots = n + bands * (Pad + 7);
-        if (cellCount.Length < cells + 1) cellCount = new int[cells + 1];
-        if (cellOfPoint.Length < n) cellOfPoint = new int[n];
-        if (bandSlot.Length < bands + 1) { bandSlot = new int[bands + 1]; bandEnd = new int[bands]; }
+        int slots = n + bands * (Pad + 7);
+        if (bandCount.Length < bands + 1) { bandCount = new int[bands + 1]; bandEnd = new int[bands]; bandSlot = new int[bands + 1]; }
+        if (previousOrder.Length != n)
+        {
+            previousOrder = new int[n]; bandOfPoint = new int[n];
+            for (int i = 0; i < n; i++) previousOrder[i] = i;
+        }
         if (pointAtSlot.Length < slots) { pointAtSlot = new int[slots]; xs = new float[slots]; ys = new float[slots]; }
-        var count = cellCount;
-        Array.Clear(count, 0, cells + 1);
+        var count = bandCount;
+        Array.Clear(count, 0, bands + 1);
         double inv = 1 / h;
         for (int i = 0; i < n; i++)
         {
-            int cx = Math.Clamp((int)((y[2 * i] - x0) * inv), 0, columns - 1);
-            int cy = Math.Clamp((int)((y[2 * i + 1] - y0) * inv), 0, bands - 1);
-            int cell = cy * columns + cx;
-            cellOfPoint[i] = cell;
-            count[cell + 1]++;
+            int band = Math.Clamp((int)((y[2 * i + 1] - y0) * inv), 0, bands - 1);
+            bandOfPoint[i] = band;
+            count[band + 1]++;
         }
-        // Cell starts in slots: a band's cells are contiguous, and each band is followed by Pad sentinel slots.
+        // Band starts in slots: each band starts at a multiple of 8 and is followed by Pad sentinel slots.
         int slot = 0;
         for (int b = 0; b < bands; b++)
         {
-            for (; slot % 8 != 0; slot++) { pointAtSlot[slot] = -1; xs[slot] = SentinelX; ys[slot] = 0; } // aligned band starts
+            for (; slot % 8 != 0; slot++) { pointAtSlot[slot] = -1; xs[slot] = SentinelX; ys[slot] = 0; }
             bandSlot[b] = slot;
-            for (int cx = 0; cx < columns; cx++)
-            {
-                int cell = b * columns + cx, size = count[cell + 1];
-                count[cell] = slot; // now the cell's next free slot
-                slot += size;
-            }
+            int size = count[b + 1];
+            count[b] = slot; // now the band's next free slot
+            slot += size;
             bandEnd[b] = slot;
             for (int t = 0; t < Pad; t++) { pointAtSlot[slot] = -1; xs[slot] = SentinelX; ys[slot] = 0; slot++; }
         }
         bandSlot[bands] = slot;
-        for (int i = 0; i < n; i++)
+        foreach (int i in previousOrder)
         {
-            int at = count[cellOfPoint[i]]++;
+            int at = count[bandOfPoint[i]]++;
             pointAtSlot[at] = i; xs[at] = (float)(y[2 * i] - x0); ys[at] = (float)(y[2 * i + 1] - y0);
         }
-        // count[cell] is now the end of the cell; insertion sort each cell's slots by x.
+        int next = 0;
         for (int b = 0; b < bands; b++)
         {
-            int cellStart = bandSlot[b];
-            for (int cx = 0; cx < columns; cx++)
+            int start = bandSlot[b], end = bandEnd[b];
+            for (int s = start + 1; s < end; s++)
             {
-                int cellEnd = count[b * columns + cx];
-                for (int s = cellStart + 1; s < cellEnd; s++)
-                {
-                    float x = xs[s], yy = ys[s]; int p = pointAtSlot[s];
-                    int t = s - 1;
-                    while (t >= cellStart && xs[t] > x) { xs[t + 1] = xs[t]; ys[t + 1] = ys[t]; pointAtSlot[t + 1] = pointAtSlot[t]; t--; }
-                    xs[t + 1] = x; ys[t + 1] = yy; pointAtSlot[t + 1] = p;
-                }
-                cellStart = cellEnd;
+                float x = xs[s], yy = ys[s]; int p = pointAtSlot[s];
+                int t = s - 1;
+                while (t >= start && xs[t] > x) { xs[t + 1] = xs[t]; ys[t + 1] = ys[t]; pointAtSlot[t + 1] = pointAtSlot[t]; t--; }
+                xs[t + 1] = x; ys[t + 1] = yy; pointAtSlot[t + 1] = p;
             }
+            for (int s = start; s < end; s++) previousOrder[next++] = pointAtSlot[s];
         }
     }
 
