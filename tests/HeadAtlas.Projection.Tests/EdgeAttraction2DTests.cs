@@ -74,6 +74,22 @@ public class EdgeAttraction2DTests
         }
     }
 
+    // The full-row path (the fallback for an asymmetric P) on the same long rows, and both paths agree.
+    [Fact]
+    public void FullRowPathMatchesReference()
+    {
+        int n = 3000;
+        var p = KnnAffinities(n, 21);
+        var y = RandomPositions(n, 20, 7);
+        var (reference, scale) = Reference(p, y);
+        var rows = new TsneAttraction(p, 2, edgesOnce: false);
+        Assert.False(rows.EdgesOnce);
+        var attr = new double[2 * n];
+        rows.Compute(y, attr, OneThread);
+        double worst = WorstError(attr, reference, scale);
+        Assert.True(worst < 1e-5, $"worst relative error {worst:E2}");
+    }
+
     [Fact]
     public void SameBitsWithAnyThreadCount()
     {
