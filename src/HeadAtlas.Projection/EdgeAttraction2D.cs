@@ -24,6 +24,7 @@ internal sealed class EdgeAttraction2D
     private readonly int[] low, high;    // [Blocks] points [low, high) that a block's edges touch
     private readonly float[][] sums;     // [Blocks][high − low, 2] per-block force sums
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private EdgeAttraction2D(int n, int[] rowStart, int[] columns, float[] values)
     {
         this.n = n; this.rowStart = rowStart; this.columns = columns; this.values = values;
@@ -48,6 +49,7 @@ internal sealed class EdgeAttraction2D
 
     /// <summary>The edge-once form of <paramref name="p"/>, or null if its stored entries are not symmetric (same
     /// columns and bit-identical values both ways) with strictly ascending columns in every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once: not worth a tier-0 pass over every entry
     public static EdgeAttraction2D? TryCreate(SparseAffinities p)
     {
         if (!IsSymmetric(p)) return null;
@@ -72,6 +74,7 @@ internal sealed class EdgeAttraction2D
     }
 
     /// <summary>True if every entry (i, j) has a partner (j, i) of the same value, and columns ascend strictly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool IsSymmetric(SparseAffinities p)
     {
         int n = p.N;
