@@ -172,7 +172,8 @@ internal sealed class EdgeAttraction2D
             // [p₀ 0 p₁ 0 p₂ 0 p₃ 0] by zero extension, then each p copied into the odd lane.
             var p8 = Avx.DuplicateEvenIndexed(Avx2.ConvertToVector256Int64((uint*)p).AsSingle());
             var r = Avx.Reciprocal(q);                                                      // 1/q to 12 bits
-            var f = d * ((p8 * r) * Fma.MultiplyAddNegated(q, r, two));                      // one Newton step: r (2 − q r)
+            // One Newton step r (2 − q r) as in FastReciprocal, with 2 − q r fused and p multiplied in before it.
+            var f = d * ((p8 * r) * Fma.MultiplyAddNegated(q, r, two));
             sum += f;
             var a = Pairs(acc, j0, j1, j2, j3) - f;
             var lo = a.GetLower(); var hi = a.GetUpper();
