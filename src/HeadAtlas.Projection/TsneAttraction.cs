@@ -7,27 +7,35 @@ namespace HeadAtlas.Projection;
 /// Attractive t-SNE forces attr[i] = Σⱼ pᵢⱼ qᵢⱼ (yᵢ − yⱼ), qᵢⱼ = 1/(1+‖yᵢ−yⱼ‖²) unnormalized, over the CSR P.
 /// Float throughout (P values and a per-iteration float copy of the positions), several edges at a time with AVX2
 /// gathers of the neighbours' coordinates. Each row is summed in a fixed order by one thread, so the result does
-/// not depend on the thread count.
+/// not depend on the thread count. In 2D with a symmetric P (as <see cref="TsneAffinities.FromKnn"/> builds it) each
+/// undirected edge is visited once instead (<see cref="EdgeAttraction2D"/>), about twice as fast.
 /// </summary>
 internal sealed class TsneAttraction
 {
     private readonly int n, dims;
     private readonly int[] rowStart, columns; // [n + 1], [nnz]
-    private readonly float[] values;          // [nnz] pᵢⱼ
+    private readonly float[] values;          // [nnz] pᵢⱼ (empty when the edge-once path is used)
     private readonly float[] yf;              // [n, dims] positions as float, refreshed per call
+    private readonly EdgeAttraction2D? edges; // 2D and P symmetric: each undirected edge once
 
-    public TsneAttraction(SparseAffinities p, int dims)
+    /// <param name="edgesOnce">false: always sum every row in full (the benchmark's comparison).</param>
+    public TsneAttraction(SparseAffinities p, int dims, bool edgesOnce = true)
     {
         n = p.N; this.dims = dims;
         rowStart = p.RowStart; columns = p.Columns;
-        values = p.Values.Select(v => (float)v).ToArray();
+        edges = dims == 2 && edgesOnce ? EdgeAttraction2D.TryCreate(p) : null;
+        values = edges is null ? p.Values.Select(v => (float)v).ToArray() : [];
         yf = new float[n * dims];
     }
+
+    /// <summary>True if each undirected edge is visited once (2D, symmetric P).</summary>
+    public bool EdgesOnce => edges is not null;
 
     /// <summary>y: [n, dims]; writes attr [n, dims].</summary>
     public void Compute(double[] y, double[] attr, ParallelOptions parallel)
     {
         for (int t = 0; t < yf.Length; t++) yf[t] = (float)y[t];
+        if (edges is not null) { edges.Compute(yf, attr, parallel); return; }
         Parallel.For(0, (n + 255) / 256, parallel, chunk =>
         {
             int end = Math.Min(n, (chunk + 1) * 256);
