@@ -104,7 +104,19 @@ internal sealed class EdgeAttraction2D
     public void Compute(float[] yf, double[] attr, ParallelOptions parallel)
     {
         Parallel.For(0, Blocks, parallel, b => Block(b, yf));
-        // Sum the block buffers in block order, in parallel over chunks of points.
+        Combine(attr, parallel);
+    }
+
+    /// <summary>Blocks [from, to) on the calling thread (a piece of <see cref="Compute"/> to run beside other work;
+    /// <see cref="Combine"/> then writes attr once all blocks are done).</summary>
+    public void ComputeBlocks(float[] yf, int from, int to)
+    {
+        for (int b = from; b < to; b++) Block(b, yf);
+    }
+
+    /// <summary>Sums the block buffers in block order into attr [n, 2], in parallel over chunks of points.</summary>
+    public void Combine(double[] attr, ParallelOptions parallel)
+    {
         const int chunk = 4096; // points
         Parallel.For(0, (n + chunk - 1) / chunk, parallel, c => Combine(c * chunk, Math.Min(n, (c + 1) * chunk), attr));
     }

@@ -44,29 +44,66 @@ internal sealed class FftRepulsion2D
     /// <summary>Diagnostics: grid placements and time (Stopwatch ticks) per phase.</summary>
     public int Placements;
     public long KernelTicks, SpreadTicks, FftTicks, GatherTicks, NearTicks;
-    public string Timings => $"placements {Placements}, kernel {KernelTicks / 1e9:F2}s, spread {SpreadTicks / 1e9:F2}s, fft {FftTicks / 1e9:F2}s, gather {GatherTicks / 1e9:F2}s (near field {NearTicks / 1e9:F2}s)";
+    public string Timings => $"placements {Placements}, kernel {KernelTicks / 1e9:F2}s, spread {SpreadTicks / 1e9:F2}s, fft {FftTicks / 1e9:F2}s, gather {GatherTicks / 1e9:F2}s, near field {NearTicks / 1e9:F2}s";
     /// <summary>Split radius r_c of the current grid; 0 when the kernels are not split.</summary>
     public double NearRadius => nearRadius;
     /// <summary>FFT size used by the last call (for diagnostics).</summary>
     public int LastSize => fft?.L ?? 0;
 
-    public FftRepulsion2D(ParallelOptions parallel) => this.parallel = parallel;
+    public FftRepulsion2D(ParallelOptions parallel) { this.parallel = parallel; work = parallel; }
 
     /// <summary>
     /// y: [n, 2] positions. Writes rep[n, 2] = Σⱼ q²ᵢⱼ(yᵢ − yⱼ) (not yet divided by Z) and returns Z = Σ_{i≠j} qᵢⱼ.
+    /// <paramref name="alongside"/>: independent work (the caller's attraction) to run at the same time.
+    /// With two or more threads the far field (spreading, FFT, gathering), the near field and the work alongside run
+    /// as separate tasks, each on its share of the threads: two synchronization points per call instead of one per
+    /// parallel loop inside them (about twenty), which on a busy 2-core machine cost more than the loops save. Every
+    /// piece is deterministic on any thread count, so the result is the same either way.
     /// </summary>
-    public double Compute(double[] y, int n, double[] rep)
+    public double Compute(double[] y, int n, double[] rep, IReadOnlyList<Action>? alongside = null)
     {
         var (minX, maxX, minY, maxY) = Bounds(y, n);
         double extent = Math.Max(Math.Max(maxX - minX, maxY - minY), 1e-12);
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!GridCovers(minX, maxX, minY, maxY, extent)) { PlaceGrid(minX, maxX, minY, maxY, extent, n); Placements++; }
+        KernelTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        if (nodeOfPoint.Length != n) { nodeOfPoint = new int[n]; weightsX = new Vector128<float>[n]; weightsY = new Vector128<float>[n]; zParts = new double[n]; }
+        var zPart = zParts; // [n]
+        var tasks = new List<Action> { () => FarField(y, n, rep, zPart) };
+        if (nearRadius > 0)
+            tasks.Add(() =>
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                nearField.Compute(y, n, gridX0, gridY0, gridExtent, nearRadius, work);
+                NearTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+            });
+        if (alongside is not null) tasks.AddRange(alongside);
+        int threads = parallel.MaxDegreeOfParallelism > 0 ? parallel.MaxDegreeOfParallelism : Environment.ProcessorCount;
+        if (threads == 1 || tasks.Count == 1)
+        {
+            work = parallel;
+            foreach (var task in tasks) task();
+        }
+        else
+        {
+            work = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads / 2) };
+            Parallel.Invoke(parallel, [.. tasks]);
+        }
+        if (nearRadius > 0) nearField.AddTo(rep, zPart);
+        double z = 0;
+        for (int i = 0; i < n; i++) z += zPart[i];
+        return z;
+    }
+
+    private ParallelOptions work; // threads for each piece of the current call
+
+    /// <summary>The grid part: spread the charges, convolve, gather rep and zPart.</summary>
+    private void FarField(double[] y, int n, double[] rep, double[] zPart)
+    {
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-        KernelTicks += t1 - t0;
         int m = gridBoxes * NodesPerBox;
         // Coordinates relative to the grid centre keep the cancellations in the forces below small.
         double cx = gridX0 + 0.5 * gridExtent, cy = gridY0 + 0.5 * gridExtent;
-        if (nodeOfPoint.Length != n) { nodeOfPoint = new int[n]; weightsX = new Vector128<float>[n]; weightsY = new Vector128<float>[n]; zParts = new double[n]; }
         // The FFT reads only the m×m block of nodes; the spreading also adds zeros in column m.
         for (int row = 0, l = fft!.Stride; row < m; row++)
         {
@@ -78,16 +115,8 @@ internal sealed class FftRepulsion2D
         Convolve(ref gridARe, ref gridAIm, m, mixed: false);
         Convolve(ref gridBRe, ref gridBIm, m, mixed: true);
         long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
-        SpreadTicks += t2 - t1; FftTicks += t3 - t2;
-        var zPart = zParts; // [n]
         GatherPotentials(y, n, cx, cy, rep, zPart);
-        long tNear = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (nearRadius > 0) nearField.Add(y, n, gridX0, gridY0, gridExtent, nearRadius, rep, zPart, parallel);
-        NearTicks += System.Diagnostics.Stopwatch.GetTimestamp() - tNear;
-        double z = 0;
-        for (int i = 0; i < n; i++) z += zPart[i];
-        GatherTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t3;
-        return z;
+        SpreadTicks += t2 - t1; FftTicks += t3 - t2; GatherTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t3;
     }
 
     private int[] nodeOfPoint = [];                                   // [n] grid index of the first of the point's 3×3 nodes
@@ -147,7 +176,7 @@ internal sealed class FftRepulsion2D
         int l = fft!.Stride;
         double selfZ = FarKernel(0, nearRadius * nearRadius, squared: false); // the point's own term (q = 1 unsplit)
         float[] gar = gridARe, gai = gridAIm, gbr = gridBRe, gbi = gridBIm;
-        Parallel.For(0, (n + 1023) / 1024, parallel, chunk =>
+        Parallel.For(0, (n + 1023) / 1024, work, chunk =>
         {
             int end = Math.Min(n, (chunk + 1) * 1024);
             fixed (float* ar = gar, ai = gai, br = gbr, bi = gbi)
@@ -288,13 +317,13 @@ internal sealed class FftRepulsion2D
     /// <paramref name="mixed"/> the real part with K₂ and the imaginary part with K₁.</summary>
     private void Convolve(ref float[] re, ref float[] im, int m, bool mixed)
     {
-        fft!.ForwardTransposed(ref re, ref im, m, parallel);
+        fft!.ForwardTransposed(ref re, ref im, m, work);
         int l = fft.L, ld = fft.Stride;
         float[] reArr = re, imArr = im; // ref parameters cannot be captured
         if (!mixed)
         {
             var k = kernelHat;
-            Parallel.For(0, l, parallel, row =>
+            Parallel.For(0, l, work, row =>
             {
                 var kr = k.AsSpan(row * ld, l);
                 var rr = reArr.AsSpan(row * ld, l);
@@ -308,7 +337,7 @@ internal sealed class FftRepulsion2D
             // S = FFT(a + ib). FFT(a) = (S[f] + conj S[−f])/2, FFT(b) = (S[f] − conj S[−f])/2i, so
             // FFT(a)·K₂ + i·FFT(b)·K₁ = S[f]·(K₂+K₁)/2 + conj S[−f]·(K₂−K₁)/2.
             float[] outRe = mixRe, outIm = mixIm, plus = kernelPlus, minus = kernelMinus;
-            Parallel.For(0, l, parallel, row =>
+            Parallel.For(0, l, work, row =>
             {
                 int at = row * ld, partner = (l - row) % l * ld; // −f of column c is column (l − c) mod l of the partner row
                 outRe[at] = reArr[at] * plus[at] + reArr[partner] * minus[at];
@@ -336,6 +365,6 @@ internal sealed class FftRepulsion2D
         }
         // One column more than the m×m block of nodes: the gathering reads each row of 3 nodes as a 4-float vector
         // (the fourth weight is 0, and 0 times an undefined value could be NaN).
-        fft.InverseFromTransposed(ref re, ref im, m + 1, parallel);
+        fft.InverseFromTransposed(ref re, ref im, m + 1, work);
     }
 }

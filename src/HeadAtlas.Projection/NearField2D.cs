@@ -30,8 +30,9 @@ internal sealed class NearField2D
     private int[] pointAtSlot = [];          // [slots] point index, −1 for a sentinel
     private float[] xs = [], ys = [];        // [slots] positions relative to the grid origin
 
-    /// <summary>y: [n, 2]; adds the near sums to rep [n, 2] and zPart [n]. The grid square [x0, x0 + extent)² holds every point (positions are clamped into it).</summary>
-    public void Add(double[] y, int n, double x0, double y0, double extent, double rc, double[] rep, double[] zPart, ParallelOptions parallel)
+    /// <summary>y: [n, 2]; computes every point's near sums (<see cref="AddTo"/> adds them to the far field's). The
+    /// grid square [x0, x0 + extent)² holds every point (positions are clamped into it).</summary>
+    public void Compute(double[] y, int n, double x0, double y0, double extent, double rc, ParallelOptions parallel)
     {
         double h = rc / BandsPerRadius;
         int bands = (int)Math.Ceiling(extent / h) + 1;
@@ -60,14 +61,21 @@ internal sealed class NearField2D
                     PairsOfPoint(px, py, fx, fy, fz, band, last, low, a, radius, coefficients);
             });
         }
-        var owner = pointAtSlot;
-        for (int a = 0; a < slots; a++)
+        usedSlots = slots;
+    }
+
+    /// <summary>Adds the near sums of the last <see cref="Compute"/> to rep [n, 2] and zPart [n].</summary>
+    public void AddTo(double[] rep, double[] zPart)
+    {
+        for (int a = 0; a < usedSlots; a++)
         {
-            int i = owner[a];
+            int i = pointAtSlot[a];
             if (i < 0) continue;
-            rep[2 * i] += fx[a]; rep[2 * i + 1] += fy[a]; zPart[i] += fz[a];
+            rep[2 * i] += sumX[a]; rep[2 * i + 1] += sumY[a]; zPart[i] += sumZ[a];
         }
     }
+
+    private int usedSlots;
 
     private float[] sumX = [], sumY = [], sumZ = []; // [slots] near sums per slot
 

@@ -159,9 +159,12 @@ public static class Tsne
             double momentum = iter < early ? 0.5 : 0.8;
 
             var t0 = trace ? process.TotalProcessorTime : default;
-            double z = direct is not null ? direct.Compute(y, n, rep) : fft is not null ? fft.Compute(y, n, rep) : tree!.Compute(y, n, rep);
+            // 2D FFT: the attraction runs beside the repulsion's pieces (see FftRepulsion2D.Compute).
+            var attractionPieces = fft is not null ? attraction.Pieces(y) : null;
+            double z = direct is not null ? direct.Compute(y, n, rep) : fft is not null ? fft.Compute(y, n, rep, attractionPieces) : tree!.Compute(y, n, rep);
             var t1 = trace ? process.TotalProcessorTime : default;
-            attraction.Compute(y, attr, parallel);
+            if (attractionPieces is not null) attraction.FinishPieces(attr, parallel);
+            else attraction.Compute(y, attr, parallel);
             if (trace)
             {
                 var t2 = process.TotalProcessorTime;

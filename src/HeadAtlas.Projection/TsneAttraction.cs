@@ -47,6 +47,20 @@ internal sealed class TsneAttraction
         });
     }
 
+    /// <summary>The attraction as two independent single-threaded pieces, to run beside other work (the repulsion):
+    /// y: [n, dims]; after both ran, <see cref="FinishPieces"/> writes attr. Null unless each edge is visited once
+    /// (then <see cref="Compute"/> is the only way).</summary>
+    public Action[]? Pieces(double[] y)
+    {
+        if (edges is null) return null;
+        for (int t = 0; t < yf.Length; t++) yf[t] = (float)y[t];
+        int half = EdgeAttraction2D.Blocks / 2;
+        return [() => edges.ComputeBlocks(yf, 0, half), () => edges.ComputeBlocks(yf, half, EdgeAttraction2D.Blocks)];
+    }
+
+    /// <summary>attr [n, dims] from the pieces of the last <see cref="Pieces"/> call.</summary>
+    public void FinishPieces(double[] attr, ParallelOptions parallel) => edges!.Combine(attr, parallel);
+
     /// <summary>2D: each neighbour's (x, y) is one 64-bit element, four neighbours' positions make one vector
     /// [x₀ y₀ x₁ y₁ x₂ y₂ x₃ y₃]. Four plain 64-bit loads build it faster than an AVX2 gather on this AMD EPYC
     /// (1.6 vs 2.3 ms per call at 10k points, 1.22M entries, one thread; gathers of 32-bit x's and y's: 2.3–3.5 ms).</summary>
