@@ -231,8 +231,11 @@ public class TsneTests
             var a = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 1, ExactRepulsionMaxPoints = exactBelow });
             var b = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 2, ExactRepulsionMaxPoints = exactBelow });
             var c = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 2, ExactRepulsionMaxPoints = exactBelow });
+            // 4 threads: the FFT path's tasks (far field, attraction halves) each get two threads of their own.
+            var e = Tsne.Embed(data, n, d, new TsneOptions { Iterations = 300, Seed = 3, Threads = 4, ExactRepulsionMaxPoints = exactBelow });
             Assert.Equal(a, b);
             Assert.Equal(b, c);
+            Assert.Equal(a, e);
         }
     }
 
