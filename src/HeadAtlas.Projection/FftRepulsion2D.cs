@@ -276,40 +276,47 @@ internal sealed class FftRepulsion2D
     /// factor); also their half sum and half difference for the mixed product.</summary>
     private void MakeKernel(int l, int m, double spacing)
     {
-        var k2 = KernelSpectrum(l, m, spacing, squared: true);
-        var k1 = KernelSpectrum(l, m, spacing, squared: false);
-        for (int t = 0; t < k2.Length; t++)
-        {
-            kernelHat[t] = k2[t];
-            kernelPlus[t] = 0.5f * (k2[t] + k1[t]);
-            kernelMinus[t] = 0.5f * (k2[t] - k1[t]);
-        }
-    }
-
-    private float[] KernelSpectrum(int l, int m, double spacing, bool squared)
-    {
+        // Both kernels depend on dr² + dc² only: evaluate them once per offset pair with |dr| ≤ |dc| < m.
+        if (offsetK2.Length < m * m) { offsetK2 = new float[m * m]; offsetK1 = new float[m * m]; }
+        double sc = nearRadius * nearRadius;
+        for (int a = 0; a < m; a++)
+            for (int b = a; b < m; b++)
+            {
+                double r2 = ((double)a * a + (double)b * b) * spacing * spacing;
+                offsetK2[a * m + b] = offsetK2[b * m + a] = (float)FarKernel(r2, sc, squared: true);
+                offsetK1[a * m + b] = offsetK1[b * m + a] = (float)FarKernel(r2, sc, squared: false);
+            }
+        // Embedded circulantly in L×L, K₂ as the real and K₁ as the imaginary part of one grid: both are real and even,
+        // so their spectra are real, and one complex transform returns them as its real and imaginary parts.
         var re = kernelRe;
         var im = kernelIm;
+        int ld = fft!.Stride;
         Array.Clear(re); Array.Clear(im);
         for (int r = 0; r < l; r++)
         {
-            int dr = r < m ? r : r > l - m ? r - l : int.MaxValue;
-            if (dr == int.MaxValue) continue;
+            int dr = r < m ? r : r > l - m ? l - r : -1;
+            if (dr < 0) continue;
             for (int c = 0; c < l; c++)
             {
-                int dc = c < m ? c : c > l - m ? c - l : int.MaxValue;
-                if (dc == int.MaxValue) continue;
-                double r2 = ((double)dr * dr + (double)dc * dc) * spacing * spacing;
-                re[r * fft!.Stride + c] = (float)FarKernel(r2, nearRadius * nearRadius, squared);
+                int dc = c < m ? c : c > l - m ? l - c : -1;
+                if (dc < 0) continue;
+                re[r * ld + c] = offsetK2[dr * m + dc];
+                im[r * ld + c] = offsetK1[dr * m + dc];
             }
         }
-        fft!.ForwardTransposed(ref re, ref im, l, parallel);
+        fft.ForwardTransposed(ref re, ref im, l, parallel);
         kernelRe = re; kernelIm = im;
-        var spectrum = new float[fft.Size];
         float scale = 1f / ((float)l * l);
-        for (int i = 0; i < re.Length; i++) spectrum[i] = re[i] * scale; // imaginary part is zero: the kernel is even
-        return spectrum;
+        for (int t = 0; t < re.Length; t++)
+        {
+            float k2 = re[t] * scale, k1 = im[t] * scale;
+            kernelHat[t] = k2;
+            kernelPlus[t] = 0.5f * (k2 + k1);
+            kernelMinus[t] = 0.5f * (k2 - k1);
+        }
     }
+
+    private float[] offsetK2 = [], offsetK1 = []; // [m, m] the kernels at node offsets (|dr|, |dc|)
 
     private float[] kernelPlus = [], kernelMinus = [], mixRe = [], mixIm = [];
 
