@@ -8,15 +8,17 @@ namespace HeadAtlas.Projection;
 /// Float throughout (P values and a per-iteration float copy of the positions), several edges at a time with AVX2
 /// gathers of the neighbours' coordinates. Each row is summed in a fixed order by one thread, so the result does
 /// not depend on the thread count. In 2D with a symmetric P (as <see cref="TsneAffinities.FromKnn"/> builds it) each
-/// undirected edge is visited once instead (<see cref="EdgeAttraction2D"/>), about twice as fast.
+/// undirected edge is visited once instead (<see cref="EdgeAttraction2D"/>, <see cref="EdgeAttraction3D"/>), about
+/// twice as fast.
 /// </summary>
 internal sealed class TsneAttraction
 {
     private readonly int n, dims;
     private readonly int[] rowStart, columns; // [n + 1], [nnz]
     private readonly float[] values;          // [nnz] pᵢⱼ (empty when the edge-once path is used)
-    private readonly float[] yf;              // [n, dims] positions as float, refreshed per call
+    private readonly float[] yf;              // [n, dims] positions as float, refreshed per call ([n, 4] (x, y, z, 0) for edges3)
     private readonly EdgeAttraction2D? edges; // 2D and P symmetric: each undirected edge once
+    private readonly EdgeAttraction3D? edges3; // 3D and P symmetric: each undirected edge once
 
     /// <param name="edgesOnce">false: always sum every row in full (the benchmark's comparison).</param>
     public TsneAttraction(SparseAffinities p, int dims, bool edgesOnce = true)
@@ -24,16 +26,26 @@ internal sealed class TsneAttraction
         n = p.N; this.dims = dims;
         rowStart = p.RowStart; columns = p.Columns;
         edges = dims == 2 && edgesOnce ? EdgeAttraction2D.TryCreate(p) : null;
-        values = edges is null ? p.Values.Select(v => (float)v).ToArray() : [];
-        yf = new float[n * dims];
+        edges3 = dims == 3 && edgesOnce ? EdgeAttraction3D.TryCreate(p) : null;
+        values = edges is null && edges3 is null ? p.Values.Select(v => (float)v).ToArray() : [];
+        yf = new float[edges3 is null ? n * dims : n * 4];
     }
 
-    /// <summary>True if each undirected edge is visited once (2D, symmetric P).</summary>
-    public bool EdgesOnce => edges is not null;
+    /// <summary>True if each undirected edge is visited once (symmetric P).</summary>
+    public bool EdgesOnce => edges is not null || edges3 is not null;
 
     /// <summary>y: [n, dims]; writes attr [n, dims].</summary>
     public void Compute(double[] y, double[] attr, ParallelOptions parallel)
     {
+        if (edges3 is not null)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                yf[4 * i] = (float)y[3 * i]; yf[4 * i + 1] = (float)y[3 * i + 1]; yf[4 * i + 2] = (float)y[3 * i + 2];
+            }
+            edges3.Compute(yf, attr, parallel);
+            return;
+        }
         for (int t = 0; t < yf.Length; t++) yf[t] = (float)y[t];
         if (edges is not null) { edges.Compute(yf, attr, parallel); return; }
         Parallel.For(0, (n + 255) / 256, parallel, chunk =>
@@ -49,7 +61,7 @@ internal sealed class TsneAttraction
 
     /// <summary>The attraction as two independent single-threaded pieces, to run beside other work (the repulsion):
     /// y: [n, dims]; after both ran, <see cref="FinishPieces"/> writes attr. Null unless each edge is visited once
-    /// (then <see cref="Compute"/> is the only way).</summary>
+    /// (then <see cref="Compute"/> is the only way), and null in 3D.</summary>
     public Action[]? Pieces(double[] y)
     {
         if (edges is null) return null;
