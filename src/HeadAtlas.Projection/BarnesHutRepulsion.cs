@@ -30,13 +30,15 @@ internal sealed class BarnesHutRepulsion
     public long LastInteractions { get; private set; }
     private readonly ParallelOptions parallel;
 
+    /// <summary>Nodes are stored in depth-first preorder: a node's first child is the next node, and
+    /// <see cref="Skip"/> is the node after its whole subtree, so the walk is a forward scan without a stack.</summary>
     private struct Node
     {
         public float X, Y, Z;   // centre of mass, relative to the origin
-        public float Side;      // side of the cube
+        public float Side2;     // side² of the cube
         public int Count;       // points below
-        public int FirstChild;  // children are FirstChild .. FirstChild + Children − 1; 0 children = leaf
-        public int Children;
+        public int Skip;        // the next node after this subtree (nodeCount after the last)
+        public int Leaf;        // 1 for a leaf, else 0
         public int Start;       // points below are tree positions Start .. Start + Count − 1
     }
 
@@ -64,8 +66,8 @@ internal sealed class BarnesHutRepulsion
         const int LeavesPerChunk = 16;
         Parallel.For(0, (leaves.Count + LeavesPerChunk - 1) / LeavesPerChunk, parallel, () => new Walker(), (chunk, _, w) =>
         {
-            int end = Math.Min(leaves.Count, (chunk + 1) * LeavesPerChunk);
-            for (int g = chunk * LeavesPerChunk; g < end; g++)
+                int stop = Math.Min(leaves.Count, (chunk + 1) * LeavesPerChunk);
+            for (int g = chunk * LeavesPerChunk; g < stop; g++)
             {
                 ref readonly var leaf = ref nodes[leaves[g]];
                 int first = leaf.Start, last = leaf.Start + leaf.Count;
@@ -78,18 +80,15 @@ internal sealed class BarnesHutRepulsion
                 }
                 var list = w.List;
                 list.Clear(0.5f * (lx + hx), 0.5f * (ly + hy), 0.5f * (lz + hz));
-                var stack = w.Stack;
-                int top = 0;
-                stack[top++] = 0;
-                while (top > 0)
+                int end = nodeCount;
+                for (int k = 0; k < end;)
                 {
-                    ref readonly var node = ref nodes[stack[--top]];
+                    ref readonly var node = ref nodes[k];
                     float cx = node.X, cy = node.Y, cz = node.Z;
                     float dx = MathF.Max(MathF.Max(lx - cx, cx - hx), 0), dy = MathF.Max(MathF.Max(ly - cy, cy - hy), 0), dz = MathF.Max(MathF.Max(lz - cz, cz - hz), 0);
-                    if (node.Side * node.Side < theta2 * (dx * dx + dy * dy + dz * dz)) list.Add(cx, cy, cz, node.Count);
-                    else if (node.Children == 0) list.AddPoints(tx, ty, tz, node.Start, node.Count);
-                    else
-                        for (int c = node.Children - 1; c >= 0; c--) stack[top++] = node.FirstChild + c;
+                    if (node.Side2 < theta2 * (dx * dx + dy * dy + dz * dz)) { list.Add(cx, cy, cz, node.Count); k = node.Skip; }
+                    else if (node.Leaf != 0) { list.AddPoints(tx, ty, tz, node.Start, node.Count); k = node.Skip; }
+                    else k++; // into the first child
                 }
                 list.PadToVector();
                 w.Interactions += (long)list.Count * leaf.Count;
@@ -112,7 +111,6 @@ internal sealed class BarnesHutRepulsion
     /// <summary>Per-thread buffers of the walk.</summary>
     private sealed class Walker
     {
-        public readonly int[] Stack = new int[8 * MaxDepth + 16]; // depth-first: at most 7 pending siblings per level
         public readonly InteractionList List = new();
         public long Interactions;
     }
@@ -212,25 +210,28 @@ internal sealed class BarnesHutRepulsion
             xs[i] = (float)(y[3 * i] - ox); ys[i] = (float)(y[3 * i + 1] - oy); zs[i] = (float)(y[3 * i + 2] - oz);
             order[i] = i;
         }
-        nodeCount = 1;
+        nodeCount = 0;
         leaves.Clear();
-        Split(0, 0, n, 0, 0, 0, (float)h, 0);
+        Split(0, n, 0, 0, 0, (float)h, 0);
         for (int t = 0; t < n; t++) { int i = order[t]; tx[t] = xs[i]; ty[t] = ys[i]; tz[t] = zs[i]; }
     }
 
-    /// <summary>Makes node hold order[start..end) in the cube of centre (cx, cy, cz) and half side h: a leaf if few
-    /// points (or too deep), else its non-empty octants as children (partitioned by a stable counting sort, so the
-    /// layout is deterministic). Sets the node's centre of mass.</summary>
-    private void Split(int node, int start, int end, float cx, float cy, float cz, float h, int depth)
+    /// <summary>Appends the node (in preorder) holding order[start..end) in the cube of centre (cx, cy, cz) and half
+    /// side h: a leaf if few points (or too deep), else followed by the subtrees of its non-empty octants (partitioned
+    /// by a stable counting sort, so the layout is deterministic). Sets the node's centre of mass.</summary>
+    private void Split(int start, int end, float cx, float cy, float cz, float h, int depth)
     {
         int cnt = end - start;
-        nodes[node] = new Node { Side = 2 * h, Count = cnt, Start = start };
+        int node = nodeCount++;
+        if (nodeCount > nodes.Length) Array.Resize(ref nodes, 2 * nodes.Length);
+        nodes[node] = new Node { Side2 = 4 * h * h, Count = cnt, Start = start };
         if (cnt <= LeafSize || depth >= MaxDepth)
         {
             double sx = 0, sy = 0, sz = 0;
             for (int t = start; t < end; t++) { int j = order[t]; sx += xs[j]; sy += ys[j]; sz += zs[j]; }
             ref var leaf = ref nodes[node];
             leaf.X = (float)(sx / cnt); leaf.Y = (float)(sy / cnt); leaf.Z = (float)(sz / cnt);
+            leaf.Leaf = 1; leaf.Skip = nodeCount;
             leaves.Add(node);
             return;
         }
@@ -250,27 +251,19 @@ internal sealed class BarnesHutRepulsion
         for (int t = start; t < end; t++) scratch[fill[octant[t]]++] = order[t];
         Array.Copy(scratch, start, order, start, cnt);
 
-        int children = 0;
-        for (int o = 0; o < 8; o++) if (bucket[o + 1] > bucket[o]) children++;
-        int firstChild = nodeCount;
-        nodeCount += children;
-        if (nodeCount > nodes.Length) Array.Resize(ref nodes, Math.Max(2 * nodes.Length, nodeCount));
-        nodes[node].FirstChild = firstChild;
-        nodes[node].Children = children;
-
         double mx = 0, my = 0, mz = 0;
-        int child = firstChild;
         float q = 0.5f * h;
         for (int o = 0; o < 8; o++)
         {
             int a = start + bucket[o], b = start + bucket[o + 1];
             if (b == a) continue;
-            Split(child, a, b, cx + ((o & 1) != 0 ? q : -q), cy + ((o & 2) != 0 ? q : -q), cz + ((o & 4) != 0 ? q : -q), q, depth + 1);
+            int child = nodeCount;
+            Split(a, b, cx + ((o & 1) != 0 ? q : -q), cy + ((o & 2) != 0 ? q : -q), cz + ((o & 4) != 0 ? q : -q), q, depth + 1);
             ref readonly var c = ref nodes[child];
             mx += (double)c.X * c.Count; my += (double)c.Y * c.Count; mz += (double)c.Z * c.Count;
-            child++;
         }
         ref var self = ref nodes[node];
         self.X = (float)(mx / cnt); self.Y = (float)(my / cnt); self.Z = (float)(mz / cnt);
+        self.Skip = nodeCount;
     }
 }
