@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace HeadAtlas.Projection;
 
@@ -79,6 +81,7 @@ internal sealed class BarnesHutRepulsion
                     lz = MathF.Min(lz, tz[t]); hz = MathF.Max(hz, tz[t]);
                 }
                 var list = w.List;
+                list.Reserve(nodeCount, n);
                 list.Clear(0.5f * (lx + hx), 0.5f * (ly + hy), 0.5f * (lz + hz));
                 int end = nodeCount;
                 for (int k = 0; k < end;)
@@ -86,12 +89,12 @@ internal sealed class BarnesHutRepulsion
                     ref readonly var node = ref nodes[k];
                     float cx = node.X, cy = node.Y, cz = node.Z;
                     float dx = MathF.Max(MathF.Max(lx - cx, cx - hx), 0), dy = MathF.Max(MathF.Max(ly - cy, cy - hy), 0), dz = MathF.Max(MathF.Max(lz - cz, cz - hz), 0);
-                    if (node.Side2 < theta2 * (dx * dx + dy * dy + dz * dz)) { list.Add(cx, cy, cz, node.Count); k = node.Skip; }
+                    if (node.Side2 < theta2 * (dx * dx + dy * dy + dz * dz)) { list.AddCell(cx, cy, cz, node.Count); k = node.Skip; }
                     else if (node.Leaf != 0) { list.AddPoints(tx, ty, tz, node.Start, node.Count); k = node.Skip; }
                     else k++; // into the first child
                 }
-                list.PadToVector();
-                w.Interactions += (long)list.Count * leaf.Count;
+                list.Finish();
+                w.Interactions += (long)(list.Cells + list.Points) * leaf.Count;
                 for (int t = first; t < last; t++)
                 {
                     int i = order[t];
@@ -116,74 +119,122 @@ internal sealed class BarnesHutRepulsion
     }
 
     /// <summary>Sources acting on one leaf: positions relative to an origin at the leaf (so near sources, where
-    /// precision matters, have small coordinates) and masses (point counts); float structure of arrays, 8 lanes.</summary>
+    /// precision matters, have small coordinates); float structure of arrays, 8 lanes. Accepted cells (with their
+    /// point counts as masses) and the points of opened leaves (mass 1, so no multiply) are kept apart.</summary>
     private sealed class InteractionList
     {
-        private float[] x = new float[512], y = new float[512], z = new float[512], mass = new float[512];
+        private float[] cx = [], cy = [], cz = [], cm = []; // [cells + padding] accepted cells: centre of mass, mass
+        private float[] px = [], py = [], pz = [];          // [points + 8 slack] points of opened leaves
         private float ox, oy, oz;
-        public int Count;
+        public int Cells, Points;
 
-        public void Clear(float originX, float originY, float originZ) { Count = 0; ox = originX; oy = originY; oz = originZ; }
-
-        private void Reserve(int more)
+        /// <summary>Room for <paramref name="cells"/> cells and <paramref name="points"/> points (once per call:
+        /// the adds do not check).</summary>
+        public void Reserve(int cells, int points)
         {
-            if (Count + more <= x.Length) return;
-            int size = Math.Max(2 * x.Length, Count + more);
-            Array.Resize(ref x, size); Array.Resize(ref y, size); Array.Resize(ref z, size); Array.Resize(ref mass, size);
+            if (cx.Length < cells + Vector256<float>.Count)
+            {
+                int size = cells + Vector256<float>.Count;
+                cx = new float[size]; cy = new float[size]; cz = new float[size]; cm = new float[size];
+            }
+            if (px.Length < points + Vector256<float>.Count)
+            {
+                int size = points + Vector256<float>.Count;
+                px = new float[size]; py = new float[size]; pz = new float[size];
+            }
         }
+
+        public void Clear(float originX, float originY, float originZ) { Cells = 0; Points = 0; ox = originX; oy = originY; oz = originZ; }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Add(float px, float py, float pz, float m)
+        public void AddCell(float x, float y, float z, float m)
         {
-            Reserve(1);
-            x[Count] = px - ox; y[Count] = py - oy; z[Count] = pz - oz; mass[Count] = m; Count++;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cx), Cells) = x - ox;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cy), Cells) = y - oy;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cz), Cells) = z - oz;
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cm), Cells) = m;
+            Cells++;
         }
 
-        /// <summary>Adds the points start .. start + count − 1 (tree order) with mass 1, eight at a time.</summary>
-        public void AddPoints(float[] px, float[] py, float[] pz, int start, int count)
+        /// <summary>Adds the points start .. start + count − 1 (tree order), in whole vectors: up to 7 points past the
+        /// range are copied too (the source arrays have 8 slack), into the slack after <see cref="Points"/>, where the
+        /// next call overwrites them and <see cref="Sum"/> masks them off.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void AddPoints(float[] sx, float[] sy, float[] sz, int start, int count)
         {
-            Reserve(count + Vector256<float>.Count);
             var vox = Vector256.Create(ox); var voy = Vector256.Create(oy); var voz = Vector256.Create(oz);
-            int t = 0;
-            for (; t + Vector256<float>.Count <= count; t += Vector256<float>.Count)
+            ref float rx = ref MemoryMarshal.GetArrayDataReference(px), ry = ref MemoryMarshal.GetArrayDataReference(py), rz = ref MemoryMarshal.GetArrayDataReference(pz);
+            ref float ax = ref MemoryMarshal.GetArrayDataReference(sx), ay = ref MemoryMarshal.GetArrayDataReference(sy), az = ref MemoryMarshal.GetArrayDataReference(sz);
+            for (int t = 0; t < count; t += Vector256<float>.Count)
             {
-                (Vector256.LoadUnsafe(ref px[start + t]) - vox).StoreUnsafe(ref x[Count + t]);
-                (Vector256.LoadUnsafe(ref py[start + t]) - voy).StoreUnsafe(ref y[Count + t]);
-                (Vector256.LoadUnsafe(ref pz[start + t]) - voz).StoreUnsafe(ref z[Count + t]);
-                Vector256.Create(1f).StoreUnsafe(ref mass[Count + t]);
+                nuint from = (nuint)(start + t), to = (nuint)(Points + t);
+                (Vector256.LoadUnsafe(ref ax, from) - vox).StoreUnsafe(ref rx, to);
+                (Vector256.LoadUnsafe(ref ay, from) - voy).StoreUnsafe(ref ry, to);
+                (Vector256.LoadUnsafe(ref az, from) - voz).StoreUnsafe(ref rz, to);
             }
-            for (; t < count; t++)
-            {
-                x[Count + t] = px[start + t] - ox; y[Count + t] = py[start + t] - oy; z[Count + t] = pz[start + t] - oz; mass[Count + t] = 1;
-            }
-            Count += count;
+            Points += count;
         }
 
-        /// <summary>Pads with massless sources to a whole number of vectors.</summary>
-        public void PadToVector()
+        /// <summary>Pads the cells with massless ones to a whole number of vectors.</summary>
+        public void Finish()
         {
-            while (Count % Vector256<float>.Count != 0) Add(ox, oy, oz, 0);
+            while (Cells % Vector256<float>.Count != 0) AddCell(ox, oy, oz, 0);
         }
 
         /// <summary>Σ m q² (p − s) and Σ m q over the sources s, q = 1/(1+‖p−s‖²); fixed summation order.</summary>
-        public (double Fx, double Fy, double Fz, double Z) Sum(float px, float py, float pz)
+        public (double Fx, double Fy, double Fz, double Z) Sum(float pxAbs, float pyAbs, float pzAbs)
         {
-            var vx = Vector256.Create(px - ox); var vy = Vector256.Create(py - oy); var vz = Vector256.Create(pz - oz);
+            var vx = Vector256.Create(pxAbs - ox); var vy = Vector256.Create(pyAbs - oy); var vz = Vector256.Create(pzAbs - oz);
             var one = Vector256.Create(1f);
             var fx = Vector256<float>.Zero; var fy = Vector256<float>.Zero; var fz = Vector256<float>.Zero; var zs = Vector256<float>.Zero;
-            ref float rx = ref x[0], ry = ref y[0], rz = ref z[0], rm = ref mass[0];
-            for (int t = 0; t < Count; t += Vector256<float>.Count)
+            ref float rx = ref MemoryMarshal.GetArrayDataReference(cx), ry = ref MemoryMarshal.GetArrayDataReference(cy);
+            ref float rz = ref MemoryMarshal.GetArrayDataReference(cz), rm = ref MemoryMarshal.GetArrayDataReference(cm);
+            for (int t = 0; t < Cells; t += Vector256<float>.Count)
             {
                 var dx = vx - Vector256.LoadUnsafe(ref rx, (nuint)t);
                 var dy = vy - Vector256.LoadUnsafe(ref ry, (nuint)t);
                 var dz = vz - Vector256.LoadUnsafe(ref rz, (nuint)t);
-                var q = FastReciprocal.Of(Vector256.FusedMultiplyAdd(dz, dz, Vector256.FusedMultiplyAdd(dy, dy, Vector256.FusedMultiplyAdd(dx, dx, one))));
+                var q = Reciprocal(Vector256.FusedMultiplyAdd(dz, dz, Vector256.FusedMultiplyAdd(dy, dy, Vector256.FusedMultiplyAdd(dx, dx, one))));
                 var mq = Vector256.LoadUnsafe(ref rm, (nuint)t) * q;
                 zs += mq;
                 var mq2 = mq * q;
                 fx = Vector256.FusedMultiplyAdd(mq2, dx, fx); fy = Vector256.FusedMultiplyAdd(mq2, dy, fy); fz = Vector256.FusedMultiplyAdd(mq2, dz, fz);
             }
+            rx = ref MemoryMarshal.GetArrayDataReference(px); ry = ref MemoryMarshal.GetArrayDataReference(py); rz = ref MemoryMarshal.GetArrayDataReference(pz);
+            int whole = Points & ~(Vector256<float>.Count - 1);
+            for (int t = 0; t < whole; t += Vector256<float>.Count)
+            {
+                var dx = vx - Vector256.LoadUnsafe(ref rx, (nuint)t);
+                var dy = vy - Vector256.LoadUnsafe(ref ry, (nuint)t);
+                var dz = vz - Vector256.LoadUnsafe(ref rz, (nuint)t);
+                var q = Reciprocal(Vector256.FusedMultiplyAdd(dz, dz, Vector256.FusedMultiplyAdd(dy, dy, Vector256.FusedMultiplyAdd(dx, dx, one))));
+                zs += q;
+                var q2 = q * q;
+                fx = Vector256.FusedMultiplyAdd(q2, dx, fx); fy = Vector256.FusedMultiplyAdd(q2, dy, fy); fz = Vector256.FusedMultiplyAdd(q2, dz, fz);
+            }
+            if (whole < Points)
+            {
+                // The last partial vector: lanes past Points hold stale (finite) coordinates; their q is zeroed.
+                var keep = Vector256.LessThan(Vector256.Create(whole) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(Points)).AsSingle();
+                var dx = vx - Vector256.LoadUnsafe(ref rx, (nuint)whole);
+                var dy = vy - Vector256.LoadUnsafe(ref ry, (nuint)whole);
+                var dz = vz - Vector256.LoadUnsafe(ref rz, (nuint)whole);
+                var q = Reciprocal(Vector256.FusedMultiplyAdd(dz, dz, Vector256.FusedMultiplyAdd(dy, dy, Vector256.FusedMultiplyAdd(dx, dx, one)))) & keep;
+                zs += q;
+                var q2 = q * q;
+                fx = Vector256.FusedMultiplyAdd(q2, dx, fx); fy = Vector256.FusedMultiplyAdd(q2, dy, fy); fz = Vector256.FusedMultiplyAdd(q2, dz, fz);
+            }
             return (Vector256.Sum(fx), Vector256.Sum(fy), Vector256.Sum(fz), Vector256.Sum(zs));
+        }
+
+        /// <summary>1/a (a ≥ 1): the 12-bit estimate and one Newton step r (2 − a r) with 2 − a r fused (one rounding
+        /// fewer and one operation fewer than <see cref="FastReciprocal"/>); a division where AVX/FMA are missing.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Reciprocal(Vector256<float> a)
+        {
+            if (!Fma.IsSupported) return Vector256.Create(1f) / a;
+            var r = Avx.Reciprocal(a);
+            return r * Fma.MultiplyAddNegated(a, r, Vector256.Create(2f));
         }
     }
 
@@ -193,7 +244,7 @@ internal sealed class BarnesHutRepulsion
         {
             order = new int[n]; scratch = new int[n]; octant = new byte[n];
             xs = new float[n]; ys = new float[n]; zs = new float[n];
-            tx = new float[n]; ty = new float[n]; tz = new float[n];
+            tx = new float[n + Vector256<float>.Count]; ty = new float[n + Vector256<float>.Count]; tz = new float[n + Vector256<float>.Count]; // 8 slack: see AddPoints
         }
         double lox = double.MaxValue, loy = double.MaxValue, loz = double.MaxValue, hix = double.MinValue, hiy = double.MinValue, hiz = double.MinValue;
         for (int i = 0; i < n; i++)
