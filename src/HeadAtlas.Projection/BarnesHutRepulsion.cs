@@ -9,17 +9,18 @@ namespace HeadAtlas.Projection;
 /// Repulsive t-SNE forces in 3D by a Barnes-Hut octree (van der Maaten 2014): a cell far enough away
 /// (side / distance &lt; θ) acts as one point at its centre of mass.
 ///
-/// Layout: the tree is one flat array of small structs (float centre of mass, side, count, children, point range),
-/// built sequentially each iteration without allocating; the points are copied in tree order into float arrays
+/// Layout: the tree is one flat array of small structs (float centre of mass, side², count, point range, and the
+/// index of the node after its subtree) in depth-first preorder, built sequentially each iteration without
+/// allocating, so a walk is a forward scan without a stack; the points are copied in tree order into float arrays
 /// (relative to the centre of the bounding box), so every leaf's points are contiguous. Leaves hold up to
 /// <see cref="LeafSize"/> points.
 ///
 /// Group walk (Barnes 1990): the tree is walked once per leaf, not once per point. A cell is accepted for the whole
 /// leaf when side / (distance from the cell's centre of mass to the leaf's bounding box) &lt; θ, which bounds
 /// side / distance for every point of the leaf, so each point is approximated at least as well as by scikit-learn's
-/// per-point walk at the same θ. The accepted cells and the points of opened leaves form an interaction list that
-/// each point of the leaf sums with a SIMD loop (the list includes the point itself, q = 1 and no force, subtracted
-/// from Z afterwards). Leaves are processed in parallel; every point's sum has a fixed order, so the result does not
+/// per-point walk at the same θ. The accepted cells (with masses) and the points of opened leaves (without: one
+/// multiply fewer per pair) form two interaction lists that each point of the leaf sums with SIMD loops (the points
+/// include the point itself, q = 1 and no force, subtracted from Z afterwards). Leaves are processed in parallel; every point's sum has a fixed order, so the result does not
 /// depend on the thread count.
 /// </summary>
 internal sealed class BarnesHutRepulsion
