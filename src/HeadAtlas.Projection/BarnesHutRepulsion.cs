@@ -52,6 +52,11 @@ internal sealed class BarnesHutRepulsion
     private float[] xs = [], ys = [], zs = []; // [n] point coordinates by point index, relative to the origin
     private float[] tx = [], ty = [], tz = []; // [n] the same, in tree order
     private readonly List<int> leaves = new();
+    // Blocks: the children of each internal node in the 8 lanes of one vector, so the walk tests them together.
+    private float[] blockX = [], blockY = [], blockZ = [], blockSide2 = [], blockMass = []; // [blocks, 8] centre of mass, side² (∞ if empty), point count
+    private int[] blockStart = [], blockCount = [], blockChild = []; // [blocks, 8] point range; the child's own block (internal children)
+    private byte[] blockLeaves = [], blockInner = [];                // [blocks] lane masks of leaf and internal children
+    private int[] blockOf = [];                                      // [nodes] block of an internal node's children
 
     public BarnesHutRepulsion(ParallelOptions parallel) => this.parallel = parallel;
 
@@ -66,6 +71,9 @@ internal sealed class BarnesHutRepulsion
         float[] tx = this.tx, ty = this.ty, tz = this.tz;
         int[] order = this.order;
         var leaves = this.leaves;
+        float[] blockX = this.blockX, blockY = this.blockY, blockZ = this.blockZ, blockSide2 = this.blockSide2, blockMass = this.blockMass;
+        int[] blockStart = this.blockStart, blockCount = this.blockCount, blockChild = this.blockChild;
+        byte[] blockLeaves = this.blockLeaves, blockInner = this.blockInner;
         const int LeavesPerChunk = 16;
         Parallel.For(0, (leaves.Count + LeavesPerChunk - 1) / LeavesPerChunk, parallel, () => new Walker(), (chunk, _, w) =>
         {
@@ -84,15 +92,36 @@ internal sealed class BarnesHutRepulsion
                 var list = w.List;
                 list.Reserve(nodeCount, n);
                 list.Clear(0.5f * (lx + hx), 0.5f * (ly + hy), 0.5f * (lz + hz));
-                int end = nodeCount;
-                for (int k = 0; k < end;)
+                if (nodes[0].Leaf != 0) list.AddPoints(tx, ty, tz, 0, n);
+                else
                 {
-                    ref readonly var node = ref nodes[k];
-                    float cx = node.X, cy = node.Y, cz = node.Z;
-                    float dx = MathF.Max(MathF.Max(lx - cx, cx - hx), 0), dy = MathF.Max(MathF.Max(ly - cy, cy - hy), 0), dz = MathF.Max(MathF.Max(lz - cz, cz - hz), 0);
-                    if (node.Side2 < theta2 * (dx * dx + dy * dy + dz * dz)) { list.AddCell(cx, cy, cz, node.Count); k = node.Skip; }
-                    else if (node.Leaf != 0) { list.AddPoints(tx, ty, tz, node.Start, node.Count); k = node.Skip; }
-                    else k++; // into the first child
+                    // Eight children at a time: block b holds the children of one internal node in its lanes.
+                    var stack = w.Stack;
+                    int top = 0;
+                    stack[top++] = 0; // the root's block
+                    var vlx = Vector256.Create(lx); var vly = Vector256.Create(ly); var vlz = Vector256.Create(lz);
+                    var vhx = Vector256.Create(hx); var vhy = Vector256.Create(hy); var vhz = Vector256.Create(hz);
+                    var vTheta2 = Vector256.Create(theta2);
+                    while (top > 0)
+                    {
+                        int b = stack[--top], o = 8 * b;
+                        var cx = Vector256.LoadUnsafe(ref blockX[o]); var cy = Vector256.LoadUnsafe(ref blockY[o]); var cz = Vector256.LoadUnsafe(ref blockZ[o]);
+                        var dx = Vector256.Max(Vector256.Max(vlx - cx, cx - vhx), Vector256<float>.Zero);
+                        var dy = Vector256.Max(Vector256.Max(vly - cy, cy - vhy), Vector256<float>.Zero);
+                        var dz = Vector256.Max(Vector256.Max(vlz - cz, cz - vhz), Vector256<float>.Zero);
+                        // The same operations as one node at a time: side² < θ² · distance² (empty lanes: side² = ∞).
+                        var near = (dx * dx + dy * dy) + dz * dz;
+                        uint accepted = Vector256.LessThan(Vector256.LoadUnsafe(ref blockSide2[o]), vTheta2 * near).ExtractMostSignificantBits();
+                        if (accepted != 0) list.AddCells(accepted, cx, cy, cz, Vector256.LoadUnsafe(ref blockMass[o]));
+                        uint opened = ~accepted & 0xFF;
+                        for (uint l = opened & blockLeaves[b]; l != 0; l &= l - 1)
+                        {
+                            int lane = o + System.Numerics.BitOperations.TrailingZeroCount(l);
+                            list.AddPoints(tx, ty, tz, blockStart[lane], blockCount[lane]);
+                        }
+                        for (uint l = opened & blockInner[b]; l != 0; l &= l - 1)
+                            stack[top++] = blockChild[o + System.Numerics.BitOperations.TrailingZeroCount(l)];
+                    }
                 }
                 list.Finish();
                 w.Interactions += (long)(list.Cells + list.Points) * leaf.Count;
@@ -115,6 +144,7 @@ internal sealed class BarnesHutRepulsion
     /// <summary>Per-thread buffers of the walk.</summary>
     private sealed class Walker
     {
+        public readonly int[] Stack = new int[8 * MaxDepth + 16]; // depth-first: at most 8 blocks pushed per level
         public readonly InteractionList List = new();
         public long Interactions;
     }
@@ -155,6 +185,46 @@ internal sealed class BarnesHutRepulsion
             Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cz), Cells) = z - oz;
             Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cm), Cells) = m;
             Cells++;
+        }
+
+        /// <summary>Adds the lanes of <paramref name="lanes"/> (a bit mask) as cells, packed to the front of one
+        /// vector store per array (lanes past the last kept one write into the slack, overwritten later).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void AddCells(uint lanes, Vector256<float> x, Vector256<float> y, Vector256<float> z, Vector256<float> m)
+        {
+            if (!Avx2.IsSupported)
+            {
+                for (uint l = lanes; l != 0; l &= l - 1)
+                {
+                    int lane = System.Numerics.BitOperations.TrailingZeroCount(l);
+                    AddCell(x.GetElement(lane), y.GetElement(lane), z.GetElement(lane), m.GetElement(lane));
+                }
+                return;
+            }
+            var pack = LeftPack[lanes];
+            nuint at = (nuint)Cells;
+            Avx2.PermuteVar8x32(x - Vector256.Create(ox), pack).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(cx), at);
+            Avx2.PermuteVar8x32(y - Vector256.Create(oy), pack).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(cy), at);
+            Avx2.PermuteVar8x32(z - Vector256.Create(oz), pack).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(cz), at);
+            Avx2.PermuteVar8x32(m, pack).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(cm), at);
+            Cells += System.Numerics.BitOperations.PopCount(lanes);
+        }
+
+        /// <summary>[256] for each 8-bit lane mask, the permutation moving its set lanes to the front, in order.</summary>
+        private static readonly Vector256<int>[] LeftPack = MakeLeftPack();
+
+        private static Vector256<int>[] MakeLeftPack()
+        {
+            var table = new Vector256<int>[256];
+            Span<int> lanes = stackalloc int[8];
+            for (int mask = 0; mask < 256; mask++)
+            {
+                lanes.Clear();
+                int k = 0;
+                for (int l = 0; l < 8; l++) if ((mask & (1 << l)) != 0) lanes[k++] = l;
+                table[mask] = Vector256.Create(lanes[0], lanes[1], lanes[2], lanes[3], lanes[4], lanes[5], lanes[6], lanes[7]);
+            }
+            return table;
         }
 
         /// <summary>Adds the points start .. start + count − 1 (tree order), in whole vectors: up to 7 points past the
@@ -265,7 +335,45 @@ internal sealed class BarnesHutRepulsion
         nodeCount = 0;
         leaves.Clear();
         Split(0, n, 0, 0, 0, (float)h, 0);
+        MakeBlocks();
         for (int t = 0; t < n; t++) { int i = order[t]; tx[t] = xs[i]; ty[t] = ys[i]; tz[t] = zs[i]; }
+    }
+
+    /// <summary>Copies the children of every internal node into one block of 8 lanes (preorder, so the root's is 0).</summary>
+    private void MakeBlocks()
+    {
+        if (blockOf.Length < nodeCount) blockOf = new int[nodes.Length];
+        int blocks = 0;
+        for (int k = 0; k < nodeCount; k++) if (nodes[k].Leaf == 0) blockOf[k] = blocks++;
+        if (blockLeaves.Length < blocks)
+        {
+            int size = Math.Max(blocks, 2 * blockLeaves.Length);
+            blockX = new float[8 * size]; blockY = new float[8 * size]; blockZ = new float[8 * size];
+            blockSide2 = new float[8 * size]; blockMass = new float[8 * size];
+            blockStart = new int[8 * size]; blockCount = new int[8 * size]; blockChild = new int[8 * size];
+            blockLeaves = new byte[size]; blockInner = new byte[size];
+        }
+        for (int k = 0; k < nodeCount; k++)
+        {
+            if (nodes[k].Leaf != 0) continue;
+            int b = blockOf[k], lane = 0, leafMask = 0, innerMask = 0;
+            for (int c = k + 1; c < nodes[k].Skip; c = nodes[c].Skip, lane++)
+            {
+                ref readonly var child = ref nodes[c];
+                int at = 8 * b + lane;
+                blockX[at] = child.X; blockY[at] = child.Y; blockZ[at] = child.Z;
+                blockSide2[at] = child.Side2; blockMass[at] = child.Count;
+                blockStart[at] = child.Start; blockCount[at] = child.Count;
+                if (child.Leaf != 0) leafMask |= 1 << lane;
+                else { innerMask |= 1 << lane; blockChild[at] = blockOf[c]; }
+            }
+            for (; lane < 8; lane++)
+            {
+                int at = 8 * b + lane;
+                blockX[at] = 0; blockY[at] = 0; blockZ[at] = 0; blockSide2[at] = float.PositiveInfinity; blockMass[at] = 0;
+            }
+            blockLeaves[b] = (byte)leafMask; blockInner[b] = (byte)innerMask;
+        }
     }
 
     /// <summary>Appends the node (in preorder) holding order[start..end) in the cube of centre (cx, cy, cz) and half
