@@ -4,7 +4,8 @@ using HeadAtlas.Projection;
 /// <summary>
 /// 3D Barnes-Hut repulsion on a t-SNE-like embedding (40 Gaussian clusters of width 1–3 around centres spread over
 /// ±30, as a 16k-point 3D t-SNE ends up): seconds per call (2 threads), and its relative error against the exact
-/// O(n²) sums, side by side in one process. HEADATLAS_BH_THREADS sets the thread count (default 2).
+/// O(n²) sums, side by side in one process. HEADATLAS_BH_THREADS sets the thread count (default 2),
+/// HEADATLAS_BH_POINTS=Y.csv takes the positions from a file.
 /// </summary>
 internal static class BarnesHutBench
 {
@@ -22,6 +23,14 @@ internal static class BarnesHutBench
         }
         // HEADATLAS_BH_THREADS=1: one thread (as each head of the demo atlas runs); default 2.
         int threads = int.TryParse(Environment.GetEnvironmentVariable("HEADATLAS_BH_THREADS"), out int t0) ? t0 : 2;
+        // HEADATLAS_BH_POINTS=Y.csv: positions from a file (e.g. a finished 3D embedding) instead of the clusters.
+        if (Environment.GetEnvironmentVariable("HEADATLAS_BH_POINTS") is { } file)
+        {
+            var points = PointFiles.Read(file);
+            if (points.D != 3) throw new ArgumentException($"{file}: expected 3 columns, got {points.D}");
+            n = points.N;
+            y = points.Data.Select(v => (double)v).ToArray();
+        }
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
         var exactRep = new double[3 * n];
         var sw = Stopwatch.StartNew();
