@@ -401,8 +401,12 @@ internal sealed class BarnesHutRepulsion
         for (int t = start; t < end; t++)
         {
             int j = order[t];
-            byte o = (byte)((xs[j] >= cx ? 1 : 0) | (ys[j] >= cy ? 2 : 0) | (zs[j] >= cz ? 4 : 0));
-            octant[t] = o;
+            // x ≥ cx ⇔ the sign bit of x − cx is clear (x ≠ cx never rounds to −0): branch-free, where the
+            // comparisons compiled to three unpredictable branches per point and level.
+            int o = (int)((~BitConverter.SingleToUInt32Bits(xs[j] - cx) >> 31)
+                        | ((~BitConverter.SingleToUInt32Bits(ys[j] - cy) >> 31) << 1)
+                        | ((~BitConverter.SingleToUInt32Bits(zs[j] - cz) >> 31) << 2));
+            octant[t] = (byte)o;
             bucket[o + 1]++;
         }
         for (int o = 0; o < 8; o++) bucket[o + 1] += bucket[o];
