@@ -52,6 +52,7 @@ internal sealed class BarnesHutRepulsion
     private float[] xs = [], ys = [], zs = []; // [n] point coordinates by point index, relative to the origin
     private float[] tx = [], ty = [], tz = []; // [n] the same, in tree order
     private readonly List<int> leaves = new();
+    private double[] zParts = [];              // [n] each point's Σ q (kept: 16k doubles would be a large-object allocation per call)
     // Blocks: the children of each internal node in the 8 lanes of one vector, so the walk tests them together.
     private float[] blockX = [], blockY = [], blockZ = [], blockSide2 = [], blockMass = []; // [blocks, 8] centre of mass, side² (∞ if empty), point count
     private int[] blockStart = [], blockCount = [], blockChild = []; // [blocks, 8] point range; the child's own block (internal children)
@@ -64,7 +65,8 @@ internal sealed class BarnesHutRepulsion
     public double Compute(double[] y, int n, double[] rep)
     {
         Build(y, n);
-        var zPart = new double[n];
+        if (zParts.Length != n) zParts = new double[n];
+        var zPart = zParts; // every entry is written below
         long interactions = 0;
         float theta2 = (float)(Theta * Theta);
         var nodes = this.nodes;
@@ -295,7 +297,11 @@ internal sealed class BarnesHutRepulsion
                 var q2 = q * q;
                 fx = Vector256.FusedMultiplyAdd(q2, dx, fx); fy = Vector256.FusedMultiplyAdd(q2, dy, fy); fz = Vector256.FusedMultiplyAdd(q2, dz, fz);
             }
-            return (Vector256.Sum(fx), Vector256.Sum(fy), Vector256.Sum(fz), Vector256.Sum(zs));
+            // The four horizontal sums together: [Σfx Σfy Σfz Σq] from three horizontal adds and one add of the halves.
+            var h = Avx.IsSupported ? Avx.HorizontalAdd(Avx.HorizontalAdd(fx, fy), Avx.HorizontalAdd(fz, zs)) : default;
+            if (!Avx.IsSupported) return (Vector256.Sum(fx), Vector256.Sum(fy), Vector256.Sum(fz), Vector256.Sum(zs));
+            var s = h.GetLower() + h.GetUpper();
+            return (s.GetElement(0), s.GetElement(1), s.GetElement(2), s.GetElement(3));
         }
 
         /// <summary>1/a (a ≥ 1): the 12-bit estimate and one Newton step r (2 − a r) with 2 − a r fused (one rounding
