@@ -32,6 +32,9 @@ internal static class BarnesHutBench
             y = points.Data.Select(v => (double)v).ToArray();
         }
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        // HEADATLAS_ATTR3=X.npy: the 3D attraction instead (P at perplexity 30 from X's rows, positions y [n, 3] from
+        // HEADATLAS_BH_POINTS), full rows (AVX2 gathers) against each undirected edge once.
+        if (Environment.GetEnvironmentVariable("HEADATLAS_ATTR3") is { } xFile) return Attraction(xFile, y, n, parallel);
         var exactRep = new double[3 * n];
         var sw = Stopwatch.StartNew();
         double exactZ = new ExactRepulsion(parallel, 3).Compute(y, n, exactRep);
@@ -60,6 +63,34 @@ internal static class BarnesHutBench
                           $"(×750 iterations = {cpu * 750:F1} CPU s); exact: {exactSeconds * 1000:F0} ms");
         Console.WriteLine($"relative error: forces {Math.Sqrt(err / norm):E2} (RMS over coordinates), Z {Math.Abs(z - exactZ) / exactZ:E2}; " +
                           $"{bh.LastInteractions / (double)n:F0} interactions per point, leaf size {leafSize}, {threads} thread(s)");
+        return 0;
+    }
+
+    private static int Attraction(string xFile, double[] y, int n, ParallelOptions parallel)
+    {
+        var x = PointFiles.Read(xFile);
+        if (x.N != n) throw new ArgumentException($"{xFile}: {x.N} rows, positions have {n}");
+        var p = TsneAffinities.FromKnn(KnnGraph.Build(x.Data, n, x.D, Tsne.NeighboursNeeded(n, 30), 1), 30, 1);
+        var rows = new TsneAttraction(p, 3, edgesOnce: false);
+        var edges = new TsneAttraction(p, 3);
+        var a = new double[3 * n]; var b = new double[3 * n]; // [n, 3]
+        const int rounds = 15, calls = 20;
+        var tRows = new double[rounds]; var tEdges = new double[rounds];
+        var sw = new Stopwatch();
+        for (int r = -3; r < rounds; r++) // three rounds of warm-up
+        {
+            sw.Restart();
+            for (int c = 0; c < calls; c++) rows.Compute(y, a, parallel);
+            double ms = sw.Elapsed.TotalMilliseconds / calls;
+            sw.Restart();
+            for (int c = 0; c < calls; c++) edges.Compute(y, b, parallel);
+            if (r >= 0) { tRows[r] = ms; tEdges[r] = sw.Elapsed.TotalMilliseconds / calls; }
+        }
+        double err = 0, norm = 0;
+        for (int t = 0; t < a.Length; t++) { err += (a[t] - b[t]) * (a[t] - b[t]); norm += a[t] * a[t]; }
+        Array.Sort(tRows); Array.Sort(tEdges);
+        Console.WriteLine($"3D attraction, {n} points, {p.RowStart[n]} entries, edges once {edges.EdgesOnce}: ms per call best/median " +
+                          $"rows {tRows[0]:F3}/{tRows[rounds / 2]:F3}, edges once {tEdges[0]:F3}/{tEdges[rounds / 2]:F3}; relative difference {Math.Sqrt(err / norm):E2}");
         return 0;
     }
 }
