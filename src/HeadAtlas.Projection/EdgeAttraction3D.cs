@@ -7,8 +7,8 @@ namespace HeadAtlas.Projection;
 /// <summary>
 /// 3D t-SNE attraction over a symmetric P, each undirected edge once (the 3D twin of <see cref="EdgeAttraction2D"/>):
 /// f = pᵢⱼ qᵢⱼ (yᵢ − yⱼ) is added to point i and subtracted from point j. Positions and force sums are stored as four
-/// floats (x, y, z, 0) per point, so one 128-bit load or store serves a neighbour and two neighbours fill a 256-bit
-/// vector (no AVX2 gathers, which are slow on this AMD EPYC). The rows are cut into a fixed number of blocks of about
+/// floats (x, y, z, 0) per point, so one 128-bit load or store serves a neighbour (no AVX2 gathers, which are slow on
+/// this AMD EPYC); eight neighbours are transposed into x, y, z vectors for the arithmetic and back for their sums. The rows are cut into a fixed number of blocks of about
 /// equal edge counts whatever the thread count; each block adds its edges in a fixed order into its own buffer and the
 /// buffers are summed in block order, so the result is bit for bit the same with any number of threads.
 /// </summary>
@@ -19,7 +19,7 @@ internal sealed class EdgeAttraction3D
 
     private readonly int n;
     private readonly int[] rowStart;     // [n + 1] into columns/values
-    private readonly int[] columns;      // [m] j > i of each edge (i, j); each row padded to a multiple of 4 with (i, 0)
+    private readonly int[] columns;      // [m] j > i of each edge (i, j); each row padded to a multiple of 8 with (i, 0)
     private readonly float[] values;     // [m] pᵢⱼ
     private readonly int[] blockRow;     // [Blocks + 1] first row of each block
     private readonly int[] low, high;    // [Blocks] points [low, high) that a block's edges touch
@@ -64,7 +64,7 @@ internal sealed class EdgeAttraction3D
         {
             int upper = 0;
             for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++) if (p.Columns[e] > i) upper++;
-            start[i + 1] = start[i] + ((upper + 3) & ~3);
+            start[i + 1] = start[i] + ((upper + 7) & ~7);
         }
         var cols = new int[start[n]];   // [m]
         var vals = new float[start[n]]; // [m]
@@ -125,53 +125,59 @@ internal sealed class EdgeAttraction3D
             {
                 int e = rowStart[i], stop = rowStart[i + 1];
                 if (e == stop) continue;
-                if (Avx2.IsSupported && Fma.IsSupported) Row(i, e, stop, py, acc, pc, pv);
+                if (Avx2.IsSupported && Fma.IsSupported) Row8(i, e, stop, py, acc, pc, pv);
                 else RowScalar(i, e, stop, py, acc, pc, pv);
             }
         }
     }
 
-    /// <summary>Four edges per step as two vectors [x₀ y₀ z₀ 0 x₁ y₁ z₁ 0], each built from two 128-bit loads.</summary>
+    /// <summary>Eight edges per step: the neighbours' (x, y, z, 0) are transposed into x, y and z vectors of eight
+    /// lanes (four unpacks and three shuffles), the force is computed lane by lane, and transposed back into one
+    /// (x, y, z, 0) per neighbour for its sum (four unpacks and four shuffles): fewer operations than two neighbours
+    /// per vector with sums across lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Row(int i, int e, int stop, float* pos, float* acc, int* pc, float* pv)
+    private static unsafe void Row8(int i, int e, int stop, float* pos, float* acc, int* pc, float* pv)
     {
-        var own128 = Sse.LoadVector128(pos + 4 * i);
-        var own = Vector256.Create(own128, own128); // [x y z 0 x y z 0]
+        var ox = Vector256.Create(pos[4 * i]); var oy = Vector256.Create(pos[4 * i + 1]); var oz = Vector256.Create(pos[4 * i + 2]);
         var one = Vector256.Create(1f);
         var two = Vector256.Create(2f);
-        var spread = Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1); // within each 128-bit lane: [p₀ p₀ p₀ p₀ | p₁ p₁ p₁ p₁]
-        var sumA = Vector256<float>.Zero; var sumB = Vector256<float>.Zero;
+        var sx = Vector256<float>.Zero; var sy = Vector256<float>.Zero; var sz = Vector256<float>.Zero;
         uint* col = (uint*)pc + e, end = (uint*)pc + stop;
         float* p = pv + e;
-        for (; col < end; col += 4, p += 4)
+        for (; col < end; col += 8, p += 8)
         {
-            nuint j0 = col[0], j1 = col[1], j2 = col[2], j3 = col[3];
-            var fA = Force(own, Quad(pos, j0, j1), Avx.PermuteVar(Vector256.Create(*(double*)p).AsSingle(), spread), one, two);
-            var fB = Force(own, Quad(pos, j2, j3), Avx.PermuteVar(Vector256.Create(*(double*)(p + 2)).AsSingle(), spread), one, two);
-            sumA += fA; sumB += fB;
-            // Neighbours' sums after both forces are computed: a padding entry (j = i) must not see a half-updated own sum
-            // (it subtracts 0 anyway), and j₀..j₃ are distinct within a row.
-            var aA = Quad(acc, j0, j1) - fA;
-            Sse.Store(acc + 4 * j0, aA.GetLower()); Sse.Store(acc + 4 * j1, aA.GetUpper());
-            var aB = Quad(acc, j2, j3) - fB;
-            Sse.Store(acc + 4 * j2, aB.GetLower()); Sse.Store(acc + 4 * j3, aB.GetUpper());
+            nuint j0 = col[0], j1 = col[1], j2 = col[2], j3 = col[3], j4 = col[4], j5 = col[5], j6 = col[6], j7 = col[7];
+            var a0 = Quad(pos, j0, j4); var a1 = Quad(pos, j1, j5); var a2 = Quad(pos, j2, j6); var a3 = Quad(pos, j3, j7);
+            var t0 = Avx.UnpackLow(a0, a1);  // [x₀ x₁ y₀ y₁ | x₄ x₅ y₄ y₅]
+            var t1 = Avx.UnpackHigh(a0, a1); // [z₀ z₁ 0 0 | z₄ z₅ 0 0]
+            var t2 = Avx.UnpackLow(a2, a3);
+            var t3 = Avx.UnpackHigh(a2, a3);
+            var dx = ox - Avx.Shuffle(t0, t2, 0b01_00_01_00); // lanes: edges 0 1 2 3 | 4 5 6 7
+            var dy = oy - Avx.Shuffle(t0, t2, 0b11_10_11_10);
+            var dz = oz - Avx.Shuffle(t1, t3, 0b01_00_01_00);
+            var q = Fma.MultiplyAdd(dz, dz, Fma.MultiplyAdd(dy, dy, Fma.MultiplyAdd(dx, dx, one)));
+            var r = Avx.Reciprocal(q);
+            var w = (Avx.LoadVector256(p) * r) * Fma.MultiplyAddNegated(q, r, two); // p q with one Newton step
+            var fx = w * dx; var fy = w * dy; var fz = w * dz;
+            sx += fx; sy += fy; sz += fz;
+            var u0 = Avx.UnpackLow(fx, fy);                        // [fx₀ fy₀ fx₁ fy₁ | fx₄ fy₄ fx₅ fy₅]
+            var u1 = Avx.UnpackHigh(fx, fy);
+            var v0 = Avx.UnpackLow(fz, Vector256<float>.Zero);     // [fz₀ 0 fz₁ 0 | fz₄ 0 fz₅ 0]
+            var v1 = Avx.UnpackHigh(fz, Vector256<float>.Zero);
+            Subtract(acc, j0, j4, Avx.Shuffle(u0, v0, 0b01_00_01_00));
+            Subtract(acc, j1, j5, Avx.Shuffle(u0, v0, 0b11_10_11_10));
+            Subtract(acc, j2, j6, Avx.Shuffle(u1, v1, 0b01_00_01_00));
+            Subtract(acc, j3, j7, Avx.Shuffle(u1, v1, 0b11_10_11_10));
         }
-        var sum = sumA + sumB;
-        var s = sum.GetLower() + sum.GetUpper(); // [Σx Σy Σz 0]
-        Sse.Store(acc + 4 * i, Sse.LoadVector128(acc + 4 * i) + s);
+        acc[4 * i] += Vector256.Sum(sx); acc[4 * i + 1] += Vector256.Sum(sy); acc[4 * i + 2] += Vector256.Sum(sz);
     }
 
-    /// <summary>p q (yᵢ − yⱼ) for two neighbours: d = own − pair, ‖d‖² summed within each 128-bit lane,
-    /// q = 1/(1 + ‖d‖²) by the hardware estimate and one Newton step (as <see cref="FastReciprocal"/>).</summary>
+    /// <summary>acc[j0] −= f's lower half, acc[j1] −= its upper half (4 floats each).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Force(Vector256<float> own, Vector256<float> pair, Vector256<float> p, Vector256<float> one, Vector256<float> two)
+    private static unsafe void Subtract(float* acc, nuint j0, nuint j1, Vector256<float> f)
     {
-        var d = own - pair;                                  // [dx₀ dy₀ dz₀ 0 dx₁ dy₁ dz₁ 0]
-        var d2 = d * d;
-        var s = d2 + Avx.Permute(d2, 0b10_11_00_01);         // [x+y x+y z z] per lane
-        var q = (s + Avx.Permute(s, 0b01_00_11_10)) + one;   // 1 + ‖d‖² in every lane (the same bits in all four)
-        var r = Avx.Reciprocal(q);
-        return d * ((p * r) * Fma.MultiplyAddNegated(q, r, two));
+        var a = Quad(acc, j0, j1) - f;
+        Sse.Store(acc + 4 * j0, a.GetLower()); Sse.Store(acc + 4 * j1, a.GetUpper());
     }
 
     /// <summary>[x₀ y₀ z₀ w₀ x₁ y₁ z₁ w₁] of the 4-float elements j0 and j1 of <paramref name="at"/>.</summary>
