@@ -29,7 +29,7 @@ internal sealed class FftRepulsion2D
     /// r_c = ρ·w / MaxBoxWidth and is a smooth
     /// cap (second-order Taylor polynomial in r² at r_c) inside, so the coarse grid interpolates it as well as the
     /// fine grid interpolates K; K_near = K − K_far vanishes beyond r_c and is summed exactly over the pairs closer
-    /// than r_c (cell lists). The grid then costs O(n) instead of O(extent²).
+    /// than r_c (<see cref="NearField2D"/>). The grid then costs O(n) instead of O(extent²).
     /// </summary>
     public double NearPairsTarget { get; init; } = 60;
     /// <summary>r_c in box widths (at MaxBoxWidth 1) when split: larger is more accurate and has more near pairs.</summary>

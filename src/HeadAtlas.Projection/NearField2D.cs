@@ -53,12 +53,8 @@ internal sealed class NearField2D
             int phaseBands = (bands - phase + stride - 1) / stride;
             Parallel.For(0, phaseBands, parallel, k =>
             {
-                int band = phase + k * stride, last = Math.Min(band + BandsPerRadius, bands - 1);
-                Span<int> low = stackalloc int[BandsPerRadius + 1]; // per band: first slot not left of the run
-                for (int b = band; b <= last; b++) low[b - band] = slotStart[b];
-                int end = ends[band];
-                for (int a = slotStart[band]; a < end; a++)
-                    PairsOfPoint(px, py, fx, fy, fz, band, last, low, a, radius, coefficients);
+                int band = phase + k * stride;
+                PairsOfBand(px, py, fx, fy, fz, slotStart, ends[band], band, Math.Min(band + BandsPerRadius, bands - 1), radius, coefficients);
             });
         }
         usedSlots = slots;
@@ -79,67 +75,69 @@ internal sealed class NearField2D
 
     private float[] sumX = [], sumY = [], sumZ = []; // [slots] near sums per slot
 
-    /// <summary>The pairs of the point at slot a with the points after it in its own band's run and in the runs
-    /// [x − r_c, x + r_c) of the next bands up to <paramref name="last"/>: each pair's terms are added to both ends
-    /// (eight partners at a time, contiguous slots). low[b − band] is the first slot of band b not left of the
-    /// previous point's run (moved on here).</summary>
-    // Called once per point and iteration: compiled optimized at once instead of running thousands of times at tier 0.
+    /// <summary>The pairs of every point a of <paramref name="band"/> (slots slotStart[band] .. end) with the points
+    /// after it in the band and with the runs [x − r_c, x + r_c) of the next bands up to <paramref name="last"/>: each
+    /// pair's terms are added to both ends (eight partners at a time, contiguous slots).</summary>
+    // Called once per band and iteration: compiled optimized at once instead of running at tier 0 first.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PairsOfPoint(float[] xs, float[] ys, float[] sumX, float[] sumY, float[] sumZ, int band, int last, Span<int> low,
-        int a, float radius, FarPolynomials k)
+    private static unsafe void PairsOfBand(float[] xs, float[] ys, float[] sumX, float[] sumY, float[] sumZ, int[] slotStart, int end,
+        int band, int last, float radius, FarPolynomials k)
     {
+        Span<int> low = stackalloc int[BandsPerRadius + 1]; // per band above: first slot not left of the current run
+        for (int b = band + 1; b <= last; b++) low[b - band] = slotStart[b];
+        var sc = Vector256.Create(radius * radius); var one = Vector256.Create(1f);
+        var c = Vector256.Create(k.C); var c2 = Vector256.Create(k.C2); var minusC2 = -c2;
+        var c3 = Vector256.Create(k.C3); var minus2C3 = Vector256.Create(-2 * k.C3); var threeC4 = Vector256.Create(k.ThreeC4);
+        var allLanes = Vector256<float>.AllBitsSet; var laneIndex = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
         fixed (float* px = xs, py = ys, sx = sumX, sy = sumY, sz = sumZ)
-        {
-            float xi = px[a], yi = py[a];
-            float left = xi - radius, right = xi + radius;
-            var vx = Vector256.Create(xi); var vy = Vector256.Create(yi);
-            var sc = Vector256.Create(radius * radius); var one = Vector256.Create(1f);
-            var c = Vector256.Create(k.C); var c2 = Vector256.Create(k.C2); var minusC2 = -c2;
-            var c3 = Vector256.Create(k.C3); var minus2C3 = Vector256.Create(-2 * k.C3); var threeC4 = Vector256.Create(k.ThreeC4);
-            var fx = Vector256<float>.Zero; var fy = fx; var z = fx;
-            var allLanes = Vector256<float>.AllBitsSet; var laneIndex = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-            for (int b = band; b <= last; b++)
+            for (int a = slotStart[band]; a < end; a++)
             {
-                int s;
-                var valid = allLanes;
-                if (b == band)
+                float xi = px[a], yi = py[a];
+                float left = xi - radius, right = xi + radius;
+                var vx = Vector256.Create(xi); var vy = Vector256.Create(yi);
+                var fx = Vector256<float>.Zero; var fy = fx; var z = fx;
+                for (int b = band; b <= last; b++)
                 {
-                    s = a + 1;
-                    // Vectors start at multiples of 8 (band starts are aligned), so a partner's slots are read and
-                    // written as the same 32-byte block by every point (store-to-load forwarding works; a block
-                    // overlapping two earlier stores would stall). In the own band the lanes up to a are masked off.
-                    valid = Vector256.GreaterThan(Vector256.Create(s & ~7) + laneIndex, Vector256.Create(a)).AsSingle();
+                    int s;
+                    var valid = allLanes;
+                    if (b == band)
+                    {
+                        s = a + 1;
+                        // Vectors start at multiples of 8 (band starts are aligned), so a partner's slots are read and
+                        // written as the same 32-byte block by every point (store-to-load forwarding works; a block
+                        // overlapping two earlier stores would stall). In the own band the lanes up to a are masked off.
+                        valid = Vector256.GreaterThan(Vector256.Create(s & ~7) + laneIndex, Vector256.Create(a)).AsSingle();
+                    }
+                    else
+                    {
+                        s = low[b - band];
+                        while (px[s] <= left) s++; // bands are sorted by x and a band's points come in x order: runs only move right
+                        low[b - band] = s; // lanes left of s are farther than r_c in x: the distance test drops them
+                    }
+                    if (px[s] >= right) continue;
+                    for (s &= ~7; px[s] < right; s += 8)
+                    {
+                        var dx = vx - Vector256.Load(px + s);
+                        var dy = vy - Vector256.Load(py + s);
+                        var r2 = Vector256.FusedMultiplyAdd(dy, dy, dx * dx);
+                        var inside = Vector256.BitwiseAnd(Vector256.LessThan(r2, sc), valid);
+                        valid = allLanes;
+                        var k1 = FastReciprocal.Of(one + r2);
+                        var ds = r2 - sc;
+                        var far1 = Vector256.FusedMultiplyAdd(ds, Vector256.FusedMultiplyAdd(ds, c3, minusC2), c);
+                        var far2 = Vector256.FusedMultiplyAdd(ds, Vector256.FusedMultiplyAdd(ds, threeC4, minus2C3), c2);
+                        var near2 = Vector256.BitwiseAnd(Vector256.FusedMultiplyAdd(k1, k1, -far2), inside);
+                        var near1 = Vector256.BitwiseAnd(k1 - far1, inside);
+                        var ex = near2 * dx; var ey = near2 * dy;
+                        fx += ex; fy += ey; z += near1;
+                        // The partners get the opposite force and the same z term (lanes outside r_c add zeros).
+                        Vector256.Store(Vector256.Load(sx + s) - ex, sx + s);
+                        Vector256.Store(Vector256.Load(sy + s) - ey, sy + s);
+                        Vector256.Store(Vector256.Load(sz + s) + near1, sz + s);
+                    }
                 }
-                else
-                {
-                    s = low[b - band];
-                    while (px[s] <= left) s++; // bands are sorted by x and a band's points come in x order: runs only move right
-                    low[b - band] = s; // lanes left of s are farther than r_c in x: the distance test drops them
-                }
-                if (px[s] >= right) continue;
-                for (s &= ~7; px[s] < right; s += 8)
-                {
-                    var dx = vx - Vector256.Load(px + s);
-                    var dy = vy - Vector256.Load(py + s);
-                    var r2 = Vector256.FusedMultiplyAdd(dy, dy, dx * dx);
-                    var inside = Vector256.BitwiseAnd(Vector256.LessThan(r2, sc), valid);
-                    valid = allLanes;
-                    var k1 = FastReciprocal.Of(one + r2);
-                    var ds = r2 - sc;
-                    var far1 = Vector256.FusedMultiplyAdd(ds, Vector256.FusedMultiplyAdd(ds, c3, minusC2), c);
-                    var far2 = Vector256.FusedMultiplyAdd(ds, Vector256.FusedMultiplyAdd(ds, threeC4, minus2C3), c2);
-                    var near2 = Vector256.BitwiseAnd(Vector256.FusedMultiplyAdd(k1, k1, -far2), inside);
-                    var near1 = Vector256.BitwiseAnd(k1 - far1, inside);
-                    var ex = near2 * dx; var ey = near2 * dy;
-                    fx += ex; fy += ey; z += near1;
-                    // The partners get the opposite force and the same z term (lanes outside r_c add zeros).
-                    Vector256.Store(Vector256.Load(sx + s) - ex, sx + s);
-                    Vector256.Store(Vector256.Load(sy + s) - ey, sy + s);
-                    Vector256.Store(Vector256.Load(sz + s) + near1, sz + s);
-                }
+                sx[a] += Vector256.Sum(fx); sy[a] += Vector256.Sum(fy); sz[a] += Vector256.Sum(z);
             }
-            sx[a] += Vector256.Sum(fx); sy[a] += Vector256.Sum(fy); sz[a] += Vector256.Sum(z);
-        }
     }
 
     /// <summary>Counting sort by band, taking the points in their order of the previous call (stable), then insertion
