@@ -79,7 +79,7 @@ internal sealed class BarnesHutRepulsion
         const int LeavesPerChunk = 16;
         Parallel.For(0, (leaves.Count + LeavesPerChunk - 1) / LeavesPerChunk, parallel, () => new Walker(), (chunk, _, w) =>
         {
-                int stop = Math.Min(leaves.Count, (chunk + 1) * LeavesPerChunk);
+            int stop = Math.Min(leaves.Count, (chunk + 1) * LeavesPerChunk);
             for (int g = chunk * LeavesPerChunk; g < stop; g++)
             {
                 ref readonly var leaf = ref nodes[leaves[g]];
