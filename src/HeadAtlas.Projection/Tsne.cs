@@ -142,7 +142,8 @@ public static class Tsne
         var attraction = new TsneAttraction(p, dims);
         int early = Math.Min(options.EarlyExaggerationIterations, options.Iterations);
 
-        // HEADATLAS_TSNE_TRACE=1 prints the CPU time spent in repulsion and attraction (diagnostics for benchmarks).
+        // HEADATLAS_TSNE_TRACE=1 prints the CPU time spent in repulsion and attraction (diagnostics for benchmarks; in 2D
+        // with the FFT the attraction runs inside the repulsion's call, so its time is counted there).
         bool trace = Environment.GetEnvironmentVariable("HEADATLAS_TSNE_TRACE") is not null;
         var process = System.Diagnostics.Process.GetCurrentProcess();
         TimeSpan repulsionCpu = default, attractionCpu = default;
