@@ -13,8 +13,8 @@ namespace HeadAtlas.Projection;
 /// </summary>
 internal sealed class EdgeAttraction2D
 {
-    /// <summary>Row blocks: enough to keep a few cores busy; each costs one [rows touched, 2] buffer to clear and sum.</summary>
-    public const int Blocks = 8;
+    /// <summary>Row blocks (<see cref="UpperEdges.Blocks"/>); each costs one [rows touched, 2] buffer to clear and sum.</summary>
+    public const int Blocks = UpperEdges.Blocks;
 
     private readonly int n;
     private readonly int[] rowStart;     // [n + 1] into columns/values
@@ -24,81 +24,17 @@ internal sealed class EdgeAttraction2D
     private readonly int[] low, high;    // [Blocks] points [low, high) that a block's edges touch
     private readonly float[][] sums;     // [Blocks][high − low, 2] per-block force sums
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private EdgeAttraction2D(int n, int[] rowStart, int[] columns, float[] values)
+    private EdgeAttraction2D(UpperEdges edges)
     {
-        this.n = n; this.rowStart = rowStart; this.columns = columns; this.values = values;
-        int m = rowStart[n];
-        blockRow = new int[Blocks + 1];
-        for (int b = 1, i = 0; b < Blocks; b++)
-        {
-            long target = (long)m * b / Blocks;
-            while (i < n && rowStart[i] < target) i++;
-            blockRow[b] = i;
-        }
-        blockRow[Blocks] = n;
-        low = new int[Blocks]; high = new int[Blocks]; sums = new float[Blocks][];
-        for (int b = 0; b < Blocks; b++)
-        {
-            int hi = blockRow[b + 1];
-            for (int e = rowStart[blockRow[b]]; e < rowStart[blockRow[b + 1]]; e++) hi = Math.Max(hi, columns[e] + 1);
-            low[b] = blockRow[b]; high[b] = hi;
-            sums[b] = new float[2 * (hi - low[b])];
-        }
+        n = edges.N; rowStart = edges.RowStart; columns = edges.Columns; values = edges.Values;
+        blockRow = edges.BlockRow; low = edges.Low; high = edges.High;
+        sums = new float[Blocks][];
+        for (int b = 0; b < Blocks; b++) sums[b] = new float[2 * (high[b] - low[b])];
     }
 
-    /// <summary>The edge-once form of <paramref name="p"/>, or null if its stored entries are not symmetric (same
-    /// columns and bit-identical values both ways) with strictly ascending columns in every row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once: not worth a tier-0 pass over every entry
-    public static EdgeAttraction2D? TryCreate(SparseAffinities p)
-    {
-        if (!IsSymmetric(p)) return null;
-        int n = p.N;
-        var start = new int[n + 1]; // [n + 1]
-        for (int i = 0; i < n; i++)
-        {
-            int upper = 0;
-            for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++) if (p.Columns[e] > i) upper++;
-            start[i + 1] = start[i] + ((upper + 3) & ~3);
-        }
-        var cols = new int[start[n]];   // [m]
-        var vals = new float[start[n]]; // [m]
-        for (int i = 0; i < n; i++)
-        {
-            int at = start[i];
-            for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++)
-                if (p.Columns[e] > i) { cols[at] = p.Columns[e]; vals[at] = (float)p.Values[e]; at++; }
-            for (; at < start[i + 1]; at++) cols[at] = i; // padding: yᵢ − yᵢ = 0 with weight 0 adds nothing
-        }
-        return new EdgeAttraction2D(n, start, cols, vals);
-    }
-
-    /// <summary>True if every entry (i, j) has a partner (j, i) of the same value, and columns ascend strictly.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool IsSymmetric(SparseAffinities p)
-    {
-        int n = p.N;
-        var rs = p.RowStart; var cols = p.Columns; var vals = p.Values;
-        // cursor[j]: the next entry (j, i), i > j, of row j still waiting for its partner (i, j); rows i are visited in
-        // ascending order, so the partners of row j's upper entries arrive in row j's column order.
-        var cursor = new int[n]; // [n]
-        for (int j = 0; j < n; j++)
-        {
-            int e = rs[j];
-            for (int t = rs[j] + 1; t < rs[j + 1]; t++) if (cols[t] <= cols[t - 1]) return false;
-            while (e < rs[j + 1] && cols[e] <= j) e++;
-            cursor[j] = e;
-        }
-        for (int i = 0; i < n; i++)
-            for (int e = rs[i]; e < rs[i + 1] && cols[e] < i; e++)
-            {
-                int j = cols[e], c = cursor[j];
-                if (j < 0 || c == rs[j + 1] || cols[c] != i || vals[c] != vals[e]) return false;
-                cursor[j] = c + 1;
-            }
-        for (int j = 0; j < n; j++) if (cursor[j] != rs[j + 1]) return false;
-        return true;
-    }
+    /// <summary>The edge-once form of <paramref name="p"/>, or null if P is not symmetric (<see cref="UpperEdges"/>).</summary>
+    public static EdgeAttraction2D? TryCreate(SparseAffinities p) =>
+        UpperEdges.TryCreate(p, rowMultiple: 4) is { } edges ? new EdgeAttraction2D(edges) : null;
 
     /// <summary>yf: [n, 2] positions as float; writes attr [n, 2].</summary>
     public void Compute(float[] yf, double[] attr, ParallelOptions parallel)

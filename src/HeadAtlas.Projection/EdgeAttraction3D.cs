@@ -14,8 +14,8 @@ namespace HeadAtlas.Projection;
 /// </summary>
 internal sealed class EdgeAttraction3D
 {
-    /// <summary>Row blocks (as in 2D): enough to keep a few cores busy; each costs one buffer to clear and sum.</summary>
-    public const int Blocks = 8;
+    /// <summary>Row blocks (<see cref="UpperEdges.Blocks"/>); each costs one buffer to clear and sum.</summary>
+    public const int Blocks = UpperEdges.Blocks;
 
     private readonly int n;
     private readonly int[] rowStart;     // [n + 1] into columns/values
@@ -26,57 +26,19 @@ internal sealed class EdgeAttraction3D
     private readonly int[] offset;       // [Blocks] start of each block's force sums in sums
     private readonly float[] sums;       // block b: [high − low, 4] force sums (x, y, z, 0) from offset[b]
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private EdgeAttraction3D(int n, int[] rowStart, int[] columns, float[] values)
+    private EdgeAttraction3D(UpperEdges edges)
     {
-        this.n = n; this.rowStart = rowStart; this.columns = columns; this.values = values;
-        int m = rowStart[n];
-        blockRow = new int[Blocks + 1];
-        for (int b = 1, i = 0; b < Blocks; b++)
-        {
-            long target = (long)m * b / Blocks;
-            while (i < n && rowStart[i] < target) i++;
-            blockRow[b] = i;
-        }
-        blockRow[Blocks] = n;
-        low = new int[Blocks]; high = new int[Blocks]; offset = new int[Blocks];
+        n = edges.N; rowStart = edges.RowStart; columns = edges.Columns; values = edges.Values;
+        blockRow = edges.BlockRow; low = edges.Low; high = edges.High;
+        offset = new int[Blocks];
         int total = 0;
-        for (int b = 0; b < Blocks; b++)
-        {
-            int hi = blockRow[b + 1];
-            for (int e = rowStart[blockRow[b]]; e < rowStart[blockRow[b + 1]]; e++) hi = Math.Max(hi, columns[e] + 1);
-            low[b] = blockRow[b]; high[b] = hi;
-            offset[b] = total;
-            total += 4 * (hi - low[b]);
-        }
+        for (int b = 0; b < Blocks; b++) { offset[b] = total; total += 4 * (high[b] - low[b]); }
         sums = new float[total];
     }
 
-    /// <summary>The edge-once form of <paramref name="p"/>, or null if P is not symmetric (see
-    /// <see cref="EdgeAttraction2D.IsSymmetric"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once: not worth a tier-0 pass over every entry
-    public static EdgeAttraction3D? TryCreate(SparseAffinities p)
-    {
-        if (!EdgeAttraction2D.IsSymmetric(p)) return null;
-        int n = p.N;
-        var start = new int[n + 1]; // [n + 1]
-        for (int i = 0; i < n; i++)
-        {
-            int upper = 0;
-            for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++) if (p.Columns[e] > i) upper++;
-            start[i + 1] = start[i] + ((upper + 7) & ~7);
-        }
-        var cols = new int[start[n]];   // [m]
-        var vals = new float[start[n]]; // [m]
-        for (int i = 0; i < n; i++)
-        {
-            int at = start[i];
-            for (int e = p.RowStart[i]; e < p.RowStart[i + 1]; e++)
-                if (p.Columns[e] > i) { cols[at] = p.Columns[e]; vals[at] = (float)p.Values[e]; at++; }
-            for (; at < start[i + 1]; at++) cols[at] = i; // padding: yᵢ − yᵢ = 0 with weight 0 adds nothing
-        }
-        return new EdgeAttraction3D(n, start, cols, vals);
-    }
+    /// <summary>The edge-once form of <paramref name="p"/>, or null if P is not symmetric (<see cref="UpperEdges"/>).</summary>
+    public static EdgeAttraction3D? TryCreate(SparseAffinities p) =>
+        UpperEdges.TryCreate(p, rowMultiple: 8) is { } edges ? new EdgeAttraction3D(edges) : null;
 
     /// <summary>y4: [n, 4] positions as float (x, y, z, 0); writes attr [n, 3].</summary>
     public void Compute(float[] y4, double[] attr, ParallelOptions parallel)

@@ -122,7 +122,7 @@ public class EdgeAttraction2DTests
             [(2, 6)] = 0.2, [(3, 3)] = 0, [(4, 5)] = 0.15,
         };
         var p = FromEntries(n, entries, symmetric: true);
-        Assert.True(EdgeAttraction2D.IsSymmetric(p));
+        Assert.True(UpperEdges.IsSymmetric(p));
         var y = RandomPositions(n, 3, 1);
         var (reference, scale) = Reference(p, y);
         var attraction = new TsneAttraction(p, 2);
@@ -152,7 +152,7 @@ public class EdgeAttraction2DTests
             rowStart[6]--;
         }
         var asymmetric = new SparseAffinities(n, rowStart, columns.ToArray(), values.ToArray());
-        Assert.False(EdgeAttraction2D.IsSymmetric(asymmetric));
+        Assert.False(UpperEdges.IsSymmetric(asymmetric));
         var y = RandomPositions(n, 3, 2);
         var (reference, scale) = Reference(asymmetric, y);
         var attraction = new TsneAttraction(asymmetric, 2);
